@@ -1,0 +1,5 @@
+package app.etude;
+
+import com.getcapacitor.BridgeActivity;
+
+public class MainActivity extends BridgeActivity {}

@@ -1,0 +1,34 @@
+import { IonBackButton, IonButtons, IonContent, IonHeader, IonPage, IonTitle, IonToolbar } from "@ionic/react";
+import type { ReactNode } from "react";
+
+interface ScreenProps {
+	title: string;
+	/** Shows a back button to this route when there is no history to go back to. */
+	backHref?: string;
+	padded?: boolean;
+	/** Things that sit outside the centred column, such as a pull-to-refresh. */
+	beforeContent?: ReactNode;
+	children: ReactNode;
+}
+
+/** One screen: an IonPage with its own header, content centred to a readable width on wide screens. */
+export function Screen({ title, backHref, padded = false, beforeContent, children }: ScreenProps) {
+	return (
+		<IonPage>
+			<IonHeader>
+				<IonToolbar>
+					{backHref && (
+						<IonButtons slot="start">
+							<IonBackButton defaultHref={backHref} />
+						</IonButtons>
+					)}
+					<IonTitle>{title}</IonTitle>
+				</IonToolbar>
+			</IonHeader>
+			<IonContent className={padded ? "ion-padding" : undefined}>
+				{beforeContent}
+				<div className="etude-narrow">{children}</div>
+			</IonContent>
+		</IonPage>
+	);
+}

@@ -1,0 +1,152 @@
+import { IonButton, IonInput, IonItem, IonList, IonNote, IonSelect, IonSelectOption, IonTextarea } from "@ionic/react";
+import { useState, type FormEvent, type ReactNode } from "react";
+import {
+	FOCUS_LABELS,
+	FOCUS_VALUES,
+	NOTE_MAX_LENGTH,
+	SESSION_MAX_DURATION_MS,
+	type Focus,
+	type NewPracticeSession
+} from "../models/session";
+
+const MAX_DURATION_MINUTES = SESSION_MAX_DURATION_MS / 60_000;
+const RATINGS = [1, 2, 3, 4, 5] as const;
+
+export interface SessionLogFormProps {
+	/** From the timer; the student can still correct the minutes. */
+	timed?: { startedAt: string; endedAt: string };
+	selectedTagIds: string[];
+	/** The tag picker, wired by the page to the tag list. */
+	tagPicker: ReactNode;
+	onSubmit: (session: Omit<NewPracticeSession, "id">) => Promise<void> | void;
+}
+
+function initialMinutes(timed?: { startedAt: string; endedAt: string }): string {
+	if (!timed) return "";
+	return String(Math.max(1, Math.round((Date.parse(timed.endedAt) - Date.parse(timed.startedAt)) / 60_000)));
+}
+
+export function SessionLogForm({ timed, selectedTagIds, tagPicker, onSubmit }: SessionLogFormProps) {
+	const [focus, setFocus] = useState<Focus | undefined>();
+	const [minutesText, setMinutesText] = useState(() => initialMinutes(timed));
+	const [selfRating, setSelfRating] = useState<number | undefined>();
+	const [note, setNote] = useState("");
+	const [problems, setProblems] = useState<Record<string, string>>({});
+	const [saving, setSaving] = useState(false);
+
+	function validate(): Record<string, string> {
+		const found: Record<string, string> = {};
+		const minutes = Number(minutesText);
+		if (!focus) found.focus = "Choose what you practised.";
+		if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_DURATION_MINUTES) {
+			found.minutes = `Enter whole minutes from 1 to ${MAX_DURATION_MINUTES}.`;
+		}
+		if (note.length > NOTE_MAX_LENGTH) found.note = `Keep the note under ${NOTE_MAX_LENGTH} characters.`;
+		return found;
+	}
+
+	async function submit(event: FormEvent) {
+		event.preventDefault();
+		const found = validate();
+		setProblems(found);
+		if (Object.keys(found).length > 0 || !focus) return;
+		// A timed session keeps its real end; a typed one ends now and starts the given minutes before.
+		const endedAt = timed?.endedAt ?? new Date().toISOString();
+		const startedAt = new Date(Date.parse(endedAt) - Number(minutesText) * 60_000).toISOString();
+		setSaving(true);
+		try {
+			await onSubmit({
+				focus,
+				startedAt,
+				endedAt,
+				...(selfRating ? { selfRating } : {}),
+				...(note.trim() ? { note: note.trim() } : {}),
+				...(selectedTagIds.length ? { tagIds: selectedTagIds } : {})
+			});
+		} finally {
+			setSaving(false);
+		}
+	}
+
+	return (
+		<form onSubmit={submit} aria-label="Log a practice session" noValidate>
+			<IonList>
+				<IonItem>
+					<IonSelect
+						label="Focus"
+						labelPlacement="stacked"
+						interface="popover"
+						placeholder="What did you practise?"
+						value={focus}
+						onIonChange={(event) => setFocus(event.detail.value as Focus)}
+					>
+						{FOCUS_VALUES.map((value) => (
+							<IonSelectOption key={value} value={value}>
+								{FOCUS_LABELS[value]}
+							</IonSelectOption>
+						))}
+					</IonSelect>
+				</IonItem>
+				{problems.focus && (
+					<IonNote color="danger" className="ion-padding-start" role="alert">
+						{problems.focus}
+					</IonNote>
+				)}
+				<IonItem>
+					<IonInput
+						label="Minutes practised"
+						labelPlacement="stacked"
+						type="number"
+						inputmode="numeric"
+						min={1}
+						max={MAX_DURATION_MINUTES}
+						value={minutesText}
+						onIonInput={(event) => setMinutesText(event.detail.value ?? "")}
+					/>
+				</IonItem>
+				{problems.minutes && (
+					<IonNote color="danger" className="ion-padding-start" role="alert">
+						{problems.minutes}
+					</IonNote>
+				)}
+				<IonItem lines="none">
+					<div role="radiogroup" aria-label="How did it go? (1 to 5)">
+						{RATINGS.map((rating) => (
+							<IonButton
+								key={rating}
+								size="small"
+								fill={selfRating === rating ? "solid" : "outline"}
+								role="radio"
+								aria-checked={selfRating === rating}
+								aria-label={`Rate ${rating} of 5`}
+								onClick={() => setSelfRating(selfRating === rating ? undefined : rating)}
+							>
+								{"★".repeat(rating)}
+							</IonButton>
+						))}
+					</div>
+				</IonItem>
+				<IonItem>
+					<IonTextarea
+						label="Note"
+						labelPlacement="stacked"
+						autoGrow
+						counter
+						maxlength={NOTE_MAX_LENGTH}
+						value={note}
+						onIonInput={(event) => setNote(event.detail.value ?? "")}
+					/>
+				</IonItem>
+				{problems.note && (
+					<IonNote color="danger" className="ion-padding-start" role="alert">
+						{problems.note}
+					</IonNote>
+				)}
+			</IonList>
+			{tagPicker}
+			<IonButton type="submit" expand="block" className="ion-margin" disabled={saving}>
+				Save session
+			</IonButton>
+		</form>
+	);
+}

@@ -1,0 +1,69 @@
+import {
+	IonCard,
+	IonCardContent,
+	IonCardHeader,
+	IonCardTitle,
+	IonItem,
+	IonLabel,
+	IonList,
+	IonSpinner
+} from "@ionic/react";
+import { useMemo } from "react";
+import { MinutesChart } from "../components/MinutesChart";
+import { Screen } from "../components/Screen";
+import { useDashboard } from "../data/queries";
+import { FOCUS_LABELS, type Focus } from "../models/session";
+import { deviceTimezone, formatMinutes } from "../util/format";
+
+const RANGE_DAYS = 28;
+
+function lastDays(days: number) {
+	const to = new Date();
+	const from = new Date(to.getTime() - days * 24 * 60 * 60 * 1000);
+	return { from: from.toISOString(), to: to.toISOString(), tz: deviceTimezone() };
+}
+
+export default function ProgressPage() {
+	const range = useMemo(() => lastDays(RANGE_DAYS), []);
+	const dashboard = useDashboard(range);
+	const data = dashboard.data;
+	const hasMinutes = (data?.minutesPerDay ?? []).some((day) => day.minutes > 0);
+
+	return (
+		<Screen title="Progress" padded>
+			{dashboard.isPending && <IonSpinner aria-label="Loading progress" />}
+			{!dashboard.isPending && !hasMinutes && (
+				<IonCard>
+					<IonCardHeader>
+						<IonCardTitle>No progress to show yet</IonCardTitle>
+					</IonCardHeader>
+					<IonCardContent>
+						Log a few sessions and your minutes per day, streak and focus areas will appear here.
+					</IonCardContent>
+				</IonCard>
+			)}
+			{data && hasMinutes && (
+				<>
+					<IonCard>
+						<IonCardHeader>
+							<IonCardTitle>
+								Streak: {data.streakDays} {data.streakDays === 1 ? "day" : "days"}
+							</IonCardTitle>
+						</IonCardHeader>
+						<IonCardContent>
+							<MinutesChart minutesPerDay={data.minutesPerDay} />
+						</IonCardContent>
+					</IonCard>
+					<IonList aria-label="Minutes by focus">
+						{data.byFocus.map((entry) => (
+							<IonItem key={entry.focus}>
+								<IonLabel>{FOCUS_LABELS[entry.focus as Focus] ?? entry.focus}</IonLabel>
+								<IonLabel slot="end">{formatMinutes(entry.minutes)}</IonLabel>
+							</IonItem>
+						))}
+					</IonList>
+				</>
+			)}
+		</Screen>
+	);
+}

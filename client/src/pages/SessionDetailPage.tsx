@@ -1,0 +1,115 @@
+import {
+	IonButton,
+	IonItem,
+	IonLabel,
+	IonList,
+	IonProgressBar,
+	IonSpinner,
+	useIonAlert,
+	useIonRouter
+} from "@ionic/react";
+import type { ReactNode } from "react";
+import { useParams } from "react-router-dom";
+import { ErrorNote } from "../components/ErrorNote";
+import { Screen } from "../components/Screen";
+import { TagDots } from "../components/TagDots";
+import { VideoPlayer } from "../components/VideoPlayer";
+import { useDeleteSession, useSession } from "../data/queries";
+import { FOCUS_LABELS, type SessionVideo } from "../models/session";
+import { formatDateTime, formatMinutes } from "../util/format";
+
+const VIDEO_STATE_TEXT: Record<SessionVideo["state"], string> = {
+	uploading: "Uploading",
+	queued: "Waiting to be processed",
+	processing: "Processing",
+	ready: "Ready",
+	failed: "Could not be processed"
+};
+
+function DetailRow({ label, children }: { label: string; children: ReactNode }) {
+	return (
+		<IonItem>
+			<IonLabel className="ion-text-wrap">
+				<p>{label}</p>
+				<h3>{children}</h3>
+			</IonLabel>
+		</IonItem>
+	);
+}
+
+function VideoItem({ video }: { video: SessionVideo }) {
+	if (video.state === "ready" && video.hlsUrl) {
+		return <VideoPlayer hlsUrl={video.hlsUrl} posterUrl={video.thumbnailUrl} label="Practice recording" />;
+	}
+	return (
+		<IonItem>
+			<IonLabel>
+				<h3>Recording: {VIDEO_STATE_TEXT[video.state]}</h3>
+				{video.failureReason && <p>{video.failureReason}</p>}
+			</IonLabel>
+			{video.state !== "failed" && <IonProgressBar value={video.progress} aria-label="Recording progress" />}
+		</IonItem>
+	);
+}
+
+export default function SessionDetailPage() {
+	const { sessionId } = useParams<{ sessionId: string }>();
+	const session = useSession(sessionId);
+	const deleteSession = useDeleteSession();
+	const router = useIonRouter();
+	const [presentAlert] = useIonAlert();
+
+	function confirmDelete() {
+		void presentAlert({
+			header: "Delete this session?",
+			message: "It will be gone for you and your teacher.",
+			buttons: [
+				{ text: "Keep", role: "cancel" },
+				{
+					text: "Delete",
+					role: "destructive",
+					handler: () => {
+						deleteSession.mutate(sessionId, { onSuccess: () => router.goBack() });
+					}
+				}
+			]
+		});
+	}
+
+	const data = session.data;
+	return (
+		<Screen title={data ? FOCUS_LABELS[data.focus] : "Session"} backHref="/tabs/sessions">
+			<ErrorNote error={session.error ?? deleteSession.error} />
+			{session.isPending && <IonSpinner aria-label="Loading session" />}
+			{data && (
+				<>
+					<IonList>
+						<DetailRow label="Started">{formatDateTime(data.startedAt)}</DetailRow>
+						<DetailRow label="Duration">{formatMinutes(data.durationMinutes)}</DetailRow>
+						<DetailRow label="How it went">
+							{data.selfRating ? `${"★".repeat(data.selfRating)} (${data.selfRating} of 5)` : "Not rated"}
+						</DetailRow>
+						{data.tags.length > 0 && (
+							<DetailRow label="Tags">
+								<TagDots tags={data.tags} /> {data.tags.map((tag) => tag.name).join(", ")}
+							</DetailRow>
+						)}
+						{data.note && <DetailRow label="Note">{data.note}</DetailRow>}
+						{data.metrics &&
+							Object.entries(data.metrics).map(([name, value]) => (
+								<DetailRow key={name} label={name}>
+									{value ?? "—"}
+								</DetailRow>
+							))}
+					</IonList>
+					{(data.videos ?? []).map((video) => (
+						<VideoItem key={video.id} video={video} />
+					))}
+					<IonButton expand="block" color="danger" fill="outline" className="ion-margin" onClick={confirmDelete}>
+						Delete session
+					</IonButton>
+				</>
+			)}
+		</Screen>
+	);
+}

@@ -1,0 +1,100 @@
+import {
+	IonButton,
+	IonItem,
+	IonLabel,
+	IonList,
+	IonListHeader,
+	IonNote,
+	IonRefresher,
+	IonRefresherContent,
+	IonSpinner
+} from "@ionic/react";
+import { useState } from "react";
+import { ErrorNote } from "../components/ErrorNote";
+import { Screen } from "../components/Screen";
+import { SyncStatusBadge } from "../components/SyncStatusBadge";
+import { TagDots } from "../components/TagDots";
+import { SESSIONS_PAGE_SIZE, useSessionsPage } from "../data/queries";
+import { useSync } from "../data/sync-context";
+import { FOCUS_LABELS } from "../models/session";
+import { formatDateTime, formatMinutes, minutesBetween } from "../util/format";
+
+export default function SessionsPage() {
+	const [limit, setLimit] = useState(SESSIONS_PAGE_SIZE);
+	const sessions = useSessionsPage(limit);
+	const { entries, online } = useSync();
+	const serverIds = new Set((sessions.data?.items ?? []).map((session) => session.id));
+	const syncStateById = new Map(entries.map((entry) => [entry.session.id, entry.state]));
+	const notOnServerYet = entries.filter((entry) => !serverIds.has(entry.session.id)).reverse();
+
+	return (
+		<Screen
+			title="Sessions"
+			beforeContent={
+				<IonRefresher
+					slot="fixed"
+					onIonRefresh={(event) => void sessions.refetch().finally(() => event.detail.complete())}
+				>
+					<IonRefresherContent />
+				</IonRefresher>
+			}
+		>
+			{!online && (
+				<IonNote className="ion-padding ion-display-block" role="status">
+					You're offline. New sessions are kept on this device and sync when you reconnect.
+				</IonNote>
+			)}
+			{notOnServerYet.length > 0 && (
+				<IonList aria-label="Sessions on this device">
+					<IonListHeader>On this device</IonListHeader>
+					{notOnServerYet.map((entry) => (
+						<IonItem key={entry.session.id} data-session-id={entry.session.id}>
+							<IonLabel>
+								<h3>{FOCUS_LABELS[entry.session.focus]}</h3>
+								<p>
+									{formatDateTime(entry.session.startedAt)} ·{" "}
+									{formatMinutes(minutesBetween(entry.session.startedAt, entry.session.endedAt))}
+								</p>
+							</IonLabel>
+							<SyncStatusBadge state={entry.state} />
+						</IonItem>
+					))}
+				</IonList>
+			)}
+			<ErrorNote error={sessions.error} />
+			{sessions.isPending && !sessions.error && <IonSpinner aria-label="Loading sessions" />}
+			{sessions.data && (
+				<IonList aria-label="Your sessions">
+					<IonListHeader>All sessions ({sessions.data.total})</IonListHeader>
+					{sessions.data.items.length === 0 && notOnServerYet.length === 0 && (
+						<IonItem lines="none">
+							<IonLabel>No sessions yet. Start the timer on the Practice tab.</IonLabel>
+						</IonItem>
+					)}
+					{sessions.data.items.map((session) => {
+						const syncState = syncStateById.get(session.id);
+						return (
+							<IonItem key={session.id} routerLink={`/tabs/sessions/${session.id}`} detail data-session-id={session.id}>
+								<IonLabel>
+									<h3>
+										{FOCUS_LABELS[session.focus]} <TagDots tags={session.tags} />
+									</h3>
+									<p>
+										{formatDateTime(session.startedAt)} · {formatMinutes(session.durationMinutes)}
+										{session.selfRating ? ` · ${"★".repeat(session.selfRating)}` : ""}
+									</p>
+								</IonLabel>
+								{syncState && <SyncStatusBadge state={syncState} />}
+							</IonItem>
+						);
+					})}
+				</IonList>
+			)}
+			{sessions.data && sessions.data.items.length < sessions.data.total && (
+				<IonButton expand="block" fill="clear" onClick={() => setLimit(limit + SESSIONS_PAGE_SIZE)}>
+					Show more
+				</IonButton>
+			)}
+		</Screen>
+	);
+}
