@@ -1,0 +1,15 @@
+export type Role = "student" | "teacher" | "admin";
+export const ROLES: readonly Role[] = ["student", "teacher", "admin"];
+
+/** The authenticated caller, put in `ctx.meta.user` by the gateway from a verified JWT. */
+export interface AuthenticatedUser {
+	id: string;
+	role: Role;
+	name: string;
+}
+
+export interface EtudeMeta {
+	user?: AuthenticatedUser;
+	$statusCode?: number;
+	$responseHeaders?: Record<string, string>;
+}

@@ -1,0 +1,36 @@
+import { ConfigurationError, loadConfig } from "./broker.config";
+import { startNode } from "./lib/node";
+
+async function main(): Promise<void> {
+	const config = loadConfig();
+	const node = await startNode(config);
+	const logger = node.broker.getLogger("server");
+	if (config.services.includes("api")) {
+		logger.info(`Etude is running at http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${config.port}`);
+	}
+
+	let stopping = false;
+	const shutdown = async (signal: string) => {
+		if (stopping) return;
+		stopping = true;
+		logger.info(`${signal} received: finishing requests in flight, then stopping`);
+		try {
+			await node.stop();
+			process.exit(0);
+		} catch (error) {
+			logger.error("Shutdown failed", error);
+			process.exit(1);
+		}
+	};
+	process.on("SIGTERM", () => void shutdown("SIGTERM"));
+	process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+main().catch((error: unknown) => {
+	if (error instanceof ConfigurationError) {
+		console.error(error.message);
+		process.exit(78);
+	}
+	console.error("Etude failed to start:", error);
+	process.exit(1);
+});

@@ -1,0 +1,228 @@
+import { randomUUID } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import path from "node:path";
+import type { Context, ServiceSchema } from "moleculer";
+import ApiGateway from "moleculer-web";
+import type { EtudeMeta } from "../lib/actor";
+import { toApiError } from "../lib/api-errors";
+import { decideByRole } from "../lib/authorization";
+import { ForbiddenError, UnauthorizedError } from "../lib/errors";
+import type { NodeConfig } from "../lib/node-config";
+import { buildOpenApiDocument, type PublishedAction } from "../lib/openapi";
+import { verifyAccessToken } from "../lib/tokens";
+import type { GuardedAction } from "../middlewares/permissions.middleware";
+
+const API_PATH = "/api";
+// How long a request waits for a service that is restarting before it is answered 503.
+const SERVICE_RETURN_WAIT_MS = 10_000;
+// moleculer-web's own implementations, wrapped below.
+const gatewayMethods = ApiGateway.methods as Record<"regenerateAutoAliases" | "aliasHandler" | "send404", (...args: unknown[]) => unknown>;
+const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+
+interface GatewayRequest extends IncomingMessage {
+	$action?: GuardedAction;
+	$params: Record<string, unknown>;
+	$ctx: Context<unknown, EtudeMeta>;
+	originalUrl?: string;
+}
+
+interface Alias {
+	action?: string;
+	route: unknown;
+	_generated?: boolean;
+}
+
+/**
+ * The HTTP edge: JWT authentication, an early role check from each action's declared
+ * permissions, CORS, body limits, rate limits, one error shape, health and OpenAPI, and the
+ * web client's static files. Business rules live in the services behind it.
+ */
+export default function apiService(config: NodeConfig): ServiceSchema {
+	const clientIndex = path.join(config.clientDistDir, "index.html");
+	const serveClient = existsSync(clientIndex);
+
+	return {
+		name: "api",
+		mixins: [ApiGateway],
+
+		settings: {
+			port: config.port,
+			ip: config.host,
+			rest: "/",
+			path: API_PATH,
+			use: [],
+			logRequest: "debug",
+			logResponse: "info",
+			cors: {
+				origin: config.corsOrigins,
+				methods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"],
+				allowedHeaders: ["Authorization", "Content-Type", "Tus-Resumable", "Upload-Length", "Upload-Offset", "Upload-Metadata", "X-Request-ID"],
+				exposedHeaders: ["Location", "Upload-Offset", "Upload-Length", "X-Request-ID", "X-Rate-Limit-Remaining"],
+				maxAge: 3600
+			},
+			rateLimit:
+				config.rateLimitPerMinute > 0
+					? {
+							window: 60_000,
+							limit: config.rateLimitPerMinute,
+							headers: true,
+							key: (req: IncomingMessage) =>
+								(req.headers["x-forwarded-for"] as string | undefined)?.split(",")[0]?.trim() ?? req.socket.remoteAddress
+						}
+					: undefined,
+			routes: [
+				{
+					path: "/",
+					autoAliases: true,
+					mappingPolicy: "restrict",
+					authentication: true,
+					authorization: true,
+					bodyParsers: {
+						json: { strict: true, limit: config.bodyLimit },
+						urlencoded: false
+					},
+					callOptions: { timeout: config.requestTimeoutMs },
+					onBeforeCall(_ctx: Context, _route: unknown, req: GatewayRequest) {
+						// Ids are fixed here, before any retry, so a repeated create never duplicates.
+						if (req.$action?.idempotentCreate && req.$params && req.$params.id === undefined) {
+							req.$params.id = randomUUID();
+						}
+					}
+				}
+			],
+			assets: serveClient ? { folder: config.clientDistDir, options: { index: "index.html", maxAge: "1h" } } : undefined,
+			onError(this: ServiceSchema, req: GatewayRequest, res: ServerResponse, error: Error) {
+				const { status, body } = toApiError(error);
+				if (status >= 500) this.logger.error("Request failed", { url: req.originalUrl ?? req.url, error });
+				if (res.headersSent) return;
+				res.setHeader("Content-Type", "application/json; charset=utf-8");
+				res.writeHead(status);
+				res.end(JSON.stringify(body));
+			}
+		},
+
+		actions: {
+			// moleculer-web's alias listing would reveal every internal route.
+			listAliases: false,
+
+			health: {
+				rest: "GET /health",
+				permissions: ["public"],
+				openapi: { summary: "Liveness and readiness of this node, its transporter and databases" },
+				async handler(ctx: Context<unknown, EtudeMeta>) {
+					const transit = this.broker.transit;
+					const transporter = transit
+						? { type: config.transporter?.split(":")[0] ?? "nats", connected: Boolean(transit.connected) }
+						: { type: "in-process", connected: true };
+					const databaseServices: string[] = this.broker.registry
+						.getActionList({ onlyAvailable: true, skipInternal: true })
+						.map((item: { name: string }) => item.name)
+						.filter((name: string) => name.endsWith(".databaseHealth"));
+					const probes = await Promise.all(
+						databaseServices.map(async (action) => {
+							try {
+								return [action.split(".")[0], await ctx.call(action, {}, { timeout: 2000, retries: 0 })] as const;
+							} catch (error) {
+								return [action.split(".")[0], { ok: false, error: (error as Error).message }] as const;
+							}
+						})
+					);
+					const databases = Object.fromEntries(probes);
+					const healthy = transporter.connected && probes.every(([, probe]) => (probe as { ok: boolean }).ok);
+					if (!healthy) ctx.meta.$statusCode = 503;
+					return {
+						status: healthy ? "ok" : "degraded",
+						nodeID: this.broker.nodeID,
+						version,
+						uptimeS: Math.round(process.uptime()),
+						transporter,
+						databases
+					};
+				}
+			},
+
+			openapi: {
+				rest: "GET /openapi.json",
+				permissions: ["public"],
+				openapi: { summary: "This document" },
+				handler(): unknown {
+					const actions: PublishedAction[] = this.broker.registry
+						.getActionList({ onlyAvailable: false, skipInternal: true, withEndpoints: false })
+						.flatMap((item) => (item.action?.rest ? [item.action as PublishedAction] : []));
+					const unique = [...new Map(actions.map((action) => [action.name, action])).values()];
+					return buildOpenApiDocument(unique, API_PATH, version);
+				}
+			}
+		},
+
+		events: {
+			// Routes exist once every local service has started, not half a second later.
+			"$broker.started"() {
+				this.regenerateAllAutoAliases();
+				this.regenerateAllAutoAliases.flush();
+			}
+		},
+
+		methods: {
+			authenticate(_ctx: Context, _route: unknown, req: GatewayRequest) {
+				const header = req.headers.authorization;
+				if (!header) return null;
+				const [scheme, token] = header.split(" ");
+				if (scheme?.toLowerCase() !== "bearer" || !token) {
+					throw new UnauthorizedError("Send the access token as 'Authorization: Bearer <token>'", "ERR_INVALID_TOKEN");
+				}
+				return verifyAccessToken(token, config.jwtSecret);
+			},
+
+			authorize(ctx: Context<unknown, EtudeMeta>, _route: unknown, req: GatewayRequest) {
+				const permissions = req.$action?.permissions;
+				// Actions that declare no permissions are internal and are never reachable over HTTP.
+				if (!permissions) throw new ForbiddenError("This action is not available over HTTP", "ERR_FORBIDDEN");
+				const decision = decideByRole(permissions, ctx.meta.user ?? undefined);
+				if (decision === "unauthenticated") throw new UnauthorizedError();
+				if (decision === "forbidden") throw new ForbiddenError();
+			},
+
+			/**
+			 * Keeps a route known while its service restarts: moleculer-web drops the aliases of
+			 * services that leave, which would turn a brief restart into 404s. A kept alias
+			 * answers 503, or waits for the service to return (see aliasHandler).
+			 */
+			regenerateAutoAliases(route: unknown) {
+				const before: Alias[] = this.aliases.filter((alias: Alias) => alias.route === route && alias._generated);
+				gatewayMethods.regenerateAutoAliases.call(this, route);
+				const present = new Set(this.aliases.filter((alias: Alias) => alias.route === route).map((alias: Alias) => alias.action));
+				for (const alias of before) if (!present.has(alias.action)) this.aliases.push(alias);
+			},
+
+			async aliasHandler(req: GatewayRequest, res: ServerResponse, alias: Alias) {
+				try {
+					return await gatewayMethods.aliasHandler.call(this, req, res, alias);
+				} catch (error) {
+					const serviceName = alias.action?.split(".")[0];
+					if ((error as { type?: string }).type !== "SERVICE_UNAVAILABLE" || !serviceName || res.headersSent) throw error;
+					try {
+						await this.broker.waitForServices(serviceName, SERVICE_RETURN_WAIT_MS, 100);
+					} catch {
+						throw error;
+					}
+					return gatewayMethods.aliasHandler.call(this, req, res, alias);
+				}
+			},
+
+			/** Client-side routes of the web app are answered with its index page. */
+			send404(req: GatewayRequest, res: ServerResponse) {
+				const url = req.originalUrl ?? req.url ?? "/";
+				const wantsPage = (req.method === "GET" || req.method === "HEAD") && !url.startsWith(API_PATH) && req.headers.accept?.includes("text/html");
+				if (serveClient && wantsPage) {
+					res.setHeader("Content-Type", "text/html; charset=utf-8");
+					res.writeHead(200);
+					res.end(readFileSync(clientIndex));
+					return;
+				}
+				gatewayMethods.send404.call(this, req, res);
+			}
+		}
+	};
+}

@@ -1,0 +1,374 @@
+import { randomUUID } from "node:crypto";
+import type { Context, ServiceSchema } from "moleculer";
+import { DataTypes, QueryTypes, type Sequelize, type Transaction } from "sequelize";
+import type { EtudeMeta } from "../../lib/actor";
+import { ConflictError, EtudeClientError, NotFoundError, ValidationFailedError } from "../../lib/errors";
+import { DbMixin, type DatabaseActor } from "../../mixins/db.mixin";
+import type { TagSummary } from "./tags.service";
+
+export const PRACTICE_FOCUSES = [
+	"scales",
+	"etudes",
+	"repertoire",
+	"technique",
+	"sight_reading",
+	"ear_training",
+	"improvisation",
+	"other"
+] as const;
+export type PracticeFocus = (typeof PRACTICE_FOCUSES)[number];
+
+const MAX_SESSION_HOURS = 12;
+
+interface SessionRow {
+	id: string;
+	studentId: string;
+	focus: PracticeFocus;
+	startedAt: Date;
+	endedAt: Date;
+	selfRating: number | null;
+	note: string;
+	createdAt: Date;
+	updatedAt: Date;
+	deletedAt: Date | null;
+	tagIds: string[];
+}
+
+export interface PracticeSessionView {
+	id: string;
+	studentId: string;
+	focus: PracticeFocus;
+	startedAt: string;
+	endedAt: string;
+	durationMinutes: number;
+	selfRating: number | null;
+	note: string;
+	tags: TagSummary[];
+	createdAt: string;
+	updatedAt: string;
+}
+
+interface SessionFields {
+	focus: PracticeFocus;
+	startedAt: Date;
+	endedAt: Date;
+	selfRating?: number | null;
+	note?: string;
+	tagIds?: string[];
+}
+
+type SessionContext<P = Record<string, never>> = Context<P, EtudeMeta>;
+
+const SESSION_COLUMNS = `s.id, s.student_id AS "studentId", s.focus, s.start_ts AS "startedAt", s.end_ts AS "endedAt",
+	s.self_rating AS "selfRating", s.note, s.created_at AS "createdAt", s.updated_at AS "updatedAt", s.deleted_at AS "deletedAt",
+	COALESCE((SELECT array_agg(st.tag_id ORDER BY st.tag_id) FROM session_tags st WHERE st.session_id = s.id), '{}') AS "tagIds"`;
+
+function defineModels(sequelize: Sequelize) {
+	const PracticeSession = sequelize.define(
+		"PracticeSession",
+		{
+			id: { type: DataTypes.UUID, primaryKey: true },
+			studentId: { type: DataTypes.UUID, allowNull: false },
+			focus: { type: DataTypes.ENUM(...PRACTICE_FOCUSES), allowNull: false },
+			startedAt: { type: DataTypes.DATE, allowNull: false, field: "start_ts" },
+			endedAt: { type: DataTypes.DATE, allowNull: false, field: "end_ts" },
+			selfRating: { type: DataTypes.SMALLINT },
+			note: { type: DataTypes.TEXT, allowNull: false, defaultValue: "" },
+			deletedAt: { type: DataTypes.DATE }
+		},
+		{ tableName: "practice_sessions" }
+	);
+	return { primary: PracticeSession };
+}
+
+const sessionFieldParams = {
+	focus: { type: "enum", values: PRACTICE_FOCUSES },
+	startedAt: { type: "date", convert: true },
+	endedAt: { type: "date", convert: true },
+	selfRating: { type: "number", integer: true, min: 1, max: 5, optional: true, nullable: true },
+	note: { type: "string", max: 4000, optional: true },
+	tagIds: { type: "array", items: "uuid", unique: true, max: 20, optional: true }
+};
+
+function assertPlausibleTimes(startedAt: Date, endedAt: Date): void {
+	const durationMs = endedAt.getTime() - startedAt.getTime();
+	const problems = [];
+	if (durationMs <= 0) problems.push({ field: "endedAt", message: "The session must end after it starts." });
+	if (durationMs > MAX_SESSION_HOURS * 3_600_000) {
+		problems.push({ field: "endedAt", message: `A session lasts at most ${MAX_SESSION_HOURS} hours.` });
+	}
+	// A little slack for phone clocks that run ahead.
+	if (startedAt.getTime() > Date.now() + 10 * 60_000) problems.push({ field: "startedAt", message: "The session cannot start in the future." });
+	if (problems.length > 0) throw new ValidationFailedError("The session times do not add up", problems);
+}
+
+function toView(row: SessionRow, tagsById: Map<string, TagSummary>): PracticeSessionView {
+	return {
+		id: row.id,
+		studentId: row.studentId,
+		focus: row.focus,
+		startedAt: row.startedAt.toISOString(),
+		endedAt: row.endedAt.toISOString(),
+		durationMinutes: Math.round((row.endedAt.getTime() - row.startedAt.getTime()) / 60_000),
+		selfRating: row.selfRating,
+		note: row.note,
+		tags: row.tagIds.flatMap((id) => tagsById.get(id) ?? []).sort((a, b) => a.name.localeCompare(b.name)),
+		createdAt: row.createdAt.toISOString(),
+		updatedAt: row.updatedAt.toISOString()
+	};
+}
+
+/**
+ * Practice sessions: what a student practised, when, and how it felt. Every query runs as
+ * the caller under row-level security. Never call another service while a transaction is
+ * open here: on the embedded database that call would wait behind the transaction.
+ */
+export default function sessionsService(): ServiceSchema {
+	return {
+		name: "sessions",
+		mixins: [DbMixin(defineModels)],
+		settings: { rest: "/" },
+
+		actions: {
+			create: {
+				rest: "POST /sessions",
+				permissions: ["student"],
+				idempotentCreate: true,
+				openapi: {
+					summary: "Log a practice session",
+					description: "Send a client-generated `id`: repeating the request returns the same session (200) instead of a duplicate."
+				},
+				params: { $$strict: true, id: { type: "uuid", optional: true }, ...sessionFieldParams },
+				async handler(ctx: SessionContext<SessionFields & { id?: string }>): Promise<PracticeSessionView> {
+					const student = ctx.meta.user!;
+					const { id = randomUUID(), tagIds = [], ...fields } = ctx.params;
+					assertPlausibleTimes(fields.startedAt, fields.endedAt);
+					const tags: TagSummary[] = await ctx.call("tags.usableBy", { studentId: student.id, tagIds });
+
+					const { row, created } = await this.transactionAs(this.ownActor(ctx), async (transaction: Transaction) => {
+						const inserted = await this.sequelize.query(
+							`INSERT INTO practice_sessions (id, student_id, focus, start_ts, end_ts, self_rating, note)
+							 VALUES (:id, :studentId, :focus, :startedAt, :endedAt, :selfRating, :note)
+							 ON CONFLICT (id) DO NOTHING RETURNING id`,
+							{
+								replacements: { id, studentId: student.id, ...fields, selfRating: fields.selfRating ?? null, note: fields.note ?? "" },
+								type: QueryTypes.SELECT,
+								transaction
+							}
+						);
+						if (inserted.length > 0) await this.replaceTags(id, tagIds, transaction);
+						return { row: await this.loadSession(id, transaction), created: inserted.length > 0 };
+					});
+
+					if (!row) throw new ConflictError("This id belongs to another session", "ERR_ID_CONFLICT");
+					if (row.deletedAt) throw new EtudeClientError("This session was deleted", 410, "ERR_SESSION_DELETED");
+					ctx.meta.$statusCode = created ? 201 : 200;
+					if (created) ctx.emit("sessions.created", { sessionId: id, studentId: student.id });
+					return toView(row, created ? new Map(tags.map((tag) => [tag.id, tag])) : await this.tagsFor(ctx, [row]));
+				}
+			},
+
+			list: {
+				rest: "GET /sessions",
+				permissions: ["student", "teacher"],
+				openapi: { summary: "Practice sessions, newest first; teachers pass a linked student's id" },
+				params: {
+					$$strict: true,
+					studentId: { type: "uuid", optional: true },
+					from: { type: "date", convert: true, optional: true },
+					to: { type: "date", convert: true, optional: true },
+					focus: { type: "enum", values: PRACTICE_FOCUSES, optional: true },
+					tagId: { type: "uuid", optional: true },
+					limit: { type: "number", integer: true, convert: true, min: 1, max: 100, default: 20 },
+					offset: { type: "number", integer: true, convert: true, min: 0, max: 100_000, default: 0 }
+				},
+				async handler(ctx: SessionContext<{ studentId?: string; from?: Date; to?: Date; focus?: PracticeFocus; tagId?: string; limit: number; offset: number }>) {
+					const user = ctx.meta.user!;
+					const actor: DatabaseActor = await this.actorFor(ctx);
+					const studentId = ctx.params.studentId ?? user.id;
+					if (studentId !== user.id && !actor.readableStudentIds.includes(studentId)) {
+						throw new NotFoundError("Student", "ERR_STUDENT_NOT_FOUND");
+					}
+					const { from, to, focus, tagId, limit, offset } = ctx.params;
+					const conditions = ["s.student_id = :studentId", "s.deleted_at IS NULL"];
+					if (from) conditions.push("s.start_ts >= :from");
+					if (to) conditions.push("s.start_ts < :to");
+					if (focus) conditions.push("s.focus = :focus");
+					if (tagId) conditions.push("EXISTS (SELECT 1 FROM session_tags f WHERE f.session_id = s.id AND f.tag_id = :tagId)");
+
+					const rows: Array<SessionRow & { total: string }> = await this.transactionAs(actor, (transaction: Transaction) =>
+						this.sequelize.query(
+							`SELECT ${SESSION_COLUMNS}, count(*) OVER () AS total FROM practice_sessions s
+							 WHERE ${conditions.join(" AND ")} ORDER BY s.start_ts DESC, s.id LIMIT :limit OFFSET :offset`,
+							{ replacements: { studentId, from, to, focus, tagId, limit, offset }, type: QueryTypes.SELECT, transaction }
+						)
+					);
+					const total = rows.length > 0 ? Number(rows[0]!.total) : await this.countSessions(actor, studentId, conditions, ctx.params);
+					const tagsById = await this.tagsFor(ctx, rows);
+					return { items: rows.map((row) => toView(row, tagsById)), total, limit, offset };
+				}
+			},
+
+			get: {
+				rest: "GET /sessions/:id",
+				permissions: ["$owner", "$linkedTeacher"],
+				needEntity: true,
+				openapi: { summary: "One practice session" },
+				params: { $$strict: true, id: { type: "uuid" } },
+				async handler(ctx: SessionContext<{ id: string }>): Promise<PracticeSessionView> {
+					const row = ctx.locals.entity as SessionRow;
+					return toView(row, await this.tagsFor(ctx, [row]));
+				}
+			},
+
+			update: {
+				rest: "PATCH /sessions/:id",
+				permissions: ["$owner"],
+				needEntity: true,
+				openapi: { summary: "Correct a practice session" },
+				params: {
+					$$strict: true,
+					id: { type: "uuid" },
+					...Object.fromEntries(Object.entries(sessionFieldParams).map(([name, rule]) => [name, { ...rule, optional: true }]))
+				},
+				async handler(ctx: SessionContext<Partial<SessionFields> & { id: string }>): Promise<PracticeSessionView> {
+					const current = ctx.locals.entity as SessionRow;
+					const { id, tagIds, ...changes } = ctx.params;
+					assertPlausibleTimes(changes.startedAt ?? current.startedAt, changes.endedAt ?? current.endedAt);
+					if (tagIds) await ctx.call("tags.usableBy", { studentId: current.studentId, tagIds });
+					const row: SessionRow = await this.transactionAs(this.ownActor(ctx), async (transaction: Transaction) => {
+						await this.models.primary.update(changes, { where: { id, deletedAt: null }, transaction });
+						if (tagIds) await this.replaceTags(id, tagIds, transaction);
+						return this.loadSession(id, transaction);
+					});
+					return toView(row, await this.tagsFor(ctx, [row]));
+				}
+			},
+
+			remove: {
+				rest: "DELETE /sessions/:id",
+				permissions: ["$owner"],
+				needEntity: true,
+				openapi: { summary: "Delete a practice session (its recordings are purged)" },
+				params: { $$strict: true, id: { type: "uuid" } },
+				async handler(ctx: SessionContext<{ id: string }>): Promise<void> {
+					await this.transactionAs(this.ownActor(ctx), (transaction: Transaction) =>
+						this.models.primary.update({ deletedAt: new Date() }, { where: { id: ctx.params.id, deletedAt: null }, transaction })
+					);
+					ctx.emit("sessions.deleted", { sessionId: ctx.params.id, studentId: ctx.meta.user!.id });
+					ctx.meta.$statusCode = 204;
+				}
+			},
+
+			attachTag: {
+				rest: "PUT /sessions/:id/tags/:tagId",
+				permissions: ["$owner"],
+				needEntity: true,
+				openapi: { summary: "Put a tag on a session" },
+				params: { $$strict: true, id: { type: "uuid" }, tagId: { type: "uuid" } },
+				async handler(ctx: SessionContext<{ id: string; tagId: string }>): Promise<PracticeSessionView> {
+					const current = ctx.locals.entity as SessionRow;
+					await ctx.call("tags.usableBy", { studentId: current.studentId, tagIds: [ctx.params.tagId] });
+					return this.changeTags(ctx, [...new Set([...current.tagIds, ctx.params.tagId])]);
+				}
+			},
+
+			detachTag: {
+				rest: "DELETE /sessions/:id/tags/:tagId",
+				permissions: ["$owner"],
+				needEntity: true,
+				openapi: { summary: "Take a tag off a session" },
+				params: { $$strict: true, id: { type: "uuid" }, tagId: { type: "uuid" } },
+				async handler(ctx: SessionContext<{ id: string; tagId: string }>): Promise<PracticeSessionView> {
+					const current = ctx.locals.entity as SessionRow;
+					return this.changeTags(ctx, current.tagIds.filter((id) => id !== ctx.params.tagId));
+				}
+			}
+		},
+
+		events: {
+			async "auth.user.deleted"(ctx: Context<{ userId: string; role: string }>) {
+				if (ctx.params.role !== "student") return;
+				await this.models.primary.update(
+					{ deletedAt: new Date() },
+					{ where: { studentId: ctx.params.userId, deletedAt: null } }
+				);
+			}
+		},
+
+		methods: {
+			async findEntity(ctx: SessionContext<{ id: string }>): Promise<SessionRow> {
+				const actor: DatabaseActor = await this.actorFor(ctx);
+				ctx.locals.actor = actor;
+				const row: SessionRow | null = await this.transactionAs(actor, (transaction: Transaction) => this.loadSession(ctx.params.id, transaction));
+				if (!row || row.deletedAt) throw new NotFoundError("Practice session", "ERR_SESSION_NOT_FOUND");
+				return row;
+			},
+
+			isEntityOwner(ctx: SessionContext): boolean {
+				return (ctx.locals.entity as SessionRow).studentId === ctx.meta.user!.id;
+			},
+
+			isLinkedTeacher(ctx: SessionContext): boolean {
+				const actor = ctx.locals.actor as DatabaseActor;
+				return ctx.meta.user!.role === "teacher" && actor.readableStudentIds.includes((ctx.locals.entity as SessionRow).studentId);
+			},
+
+			ownActor(ctx: SessionContext): DatabaseActor {
+				return { userId: ctx.meta.user!.id, readableStudentIds: [] };
+			},
+
+			async actorFor(ctx: SessionContext): Promise<DatabaseActor> {
+				const user = ctx.meta.user!;
+				const readableStudentIds: string[] =
+					user.role === "teacher" ? await ctx.call("auth.linkedStudentIds", { teacherId: user.id }) : [];
+				return { userId: user.id, readableStudentIds };
+			},
+
+			async loadSession(id: string, transaction: Transaction): Promise<SessionRow | null> {
+				const [row] = await this.sequelize.query(`SELECT ${SESSION_COLUMNS} FROM practice_sessions s WHERE s.id = :id`, {
+					replacements: { id },
+					type: QueryTypes.SELECT,
+					transaction
+				});
+				return (row as SessionRow | undefined) ?? null;
+			},
+
+			async replaceTags(sessionId: string, tagIds: string[], transaction: Transaction): Promise<void> {
+				await this.sequelize.query("DELETE FROM session_tags WHERE session_id = :sessionId", { replacements: { sessionId }, transaction });
+				if (tagIds.length === 0) return;
+				await this.sequelize.query(
+					"INSERT INTO session_tags (session_id, tag_id) SELECT :sessionId, unnest(:tagIds::uuid[])",
+					{ replacements: { sessionId, tagIds: `{${tagIds.join(",")}}` }, transaction }
+				);
+			},
+
+			async changeTags(ctx: SessionContext<{ id: string }>, tagIds: string[]): Promise<PracticeSessionView> {
+				const row: SessionRow = await this.transactionAs(this.ownActor(ctx), async (transaction: Transaction) => {
+					await this.replaceTags(ctx.params.id, tagIds, transaction);
+					await this.models.primary.update({ updatedAt: new Date() }, { where: { id: ctx.params.id }, transaction });
+					return this.loadSession(ctx.params.id, transaction);
+				});
+				return toView(row, await this.tagsFor(ctx, [row]));
+			},
+
+			async tagsFor(ctx: SessionContext, rows: SessionRow[]): Promise<Map<string, TagSummary>> {
+				const ids = [...new Set(rows.flatMap((row) => row.tagIds))];
+				if (ids.length === 0) return new Map();
+				const tags: TagSummary[] = await ctx.call("tags.summaries", { ids });
+				return new Map(tags.map((tag) => [tag.id, tag]));
+			},
+
+			async countSessions(actor: DatabaseActor, studentId: string, conditions: string[], params: Record<string, unknown>): Promise<number> {
+				const [result] = await this.transactionAs(actor, (transaction: Transaction) =>
+					this.sequelize.query(`SELECT count(*) AS total FROM practice_sessions s WHERE ${conditions.join(" AND ")}`, {
+						replacements: { ...params, studentId },
+						type: QueryTypes.SELECT,
+						transaction
+					})
+				);
+				return Number((result as { total: string }).total);
+			}
+		}
+	};
+}

@@ -1,0 +1,41 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { loadConfig } from "../../broker.config";
+import { startNode, type EtudeNode } from "../../lib/node";
+
+export const TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-signing";
+
+export interface TestApi {
+	node: EtudeNode;
+	baseUrl: string;
+	stop(): Promise<void>;
+}
+
+/** A whole Etude node on a free port against the given database, as production wires it. */
+export async function startTestApi(databaseUrl: string, env: Record<string, string> = {}): Promise<TestApi> {
+	const dataDir = await mkdtemp(path.join(os.tmpdir(), "etude-test-"));
+	const config = loadConfig({
+		NODE_ENV: "test",
+		PORT: "0",
+		DATABASE_URL: databaseUrl,
+		DATABASE_POOL_MAX: "5",
+		JWT_SECRET: TEST_JWT_SECRET,
+		LOG_LEVEL: "warn",
+		RATE_LIMIT_PER_MINUTE: "0",
+		NAMESPACE: `test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+		DATA_DIR: dataDir,
+		...env
+	});
+	const node = await startNode(config);
+	const api = node.broker.getLocalService("api") as unknown as { server: { address(): AddressInfo } };
+	return {
+		node,
+		baseUrl: `http://127.0.0.1:${api.server.address().port}`,
+		async stop() {
+			await node.stop();
+			await rm(dataDir, { recursive: true, force: true });
+		}
+	};
+}
