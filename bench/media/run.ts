@@ -1,0 +1,212 @@
+/**
+ * Media benchmark: ffmpeg-alone figures for the media pipeline's building blocks, and object storage upload
+ * throughput. Baselines are measured in the same run:
+ *   - media: plain ffmpeg CLI doing the 720p HLS transcode with exactly our settings (hls720pOutputOptions);
+ *     every other operation is reported as a ratio of that time.
+ *   - storage: the same stream written straight to a file on the same disk.
+ *
+ * Each timing is the best of BENCH_REPEATS runs, the baseline and our transcode interleaved, because other
+ * work on the machine (2 cores, shared) slows single runs; the load average is printed beside the figures.
+ *
+ *   npm run bench:media
+ *   BENCH_CLIP_SECONDS=10 BENCH_UPLOAD_MB=50 BENCH_REPEATS=1 npm run bench:media   (quick run)
+ */
+import { execFile } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
+import { loadavg, tmpdir } from "node:os";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { promisify } from "node:util";
+import { createObjectStorage, newObjectKey, type ObjectStorage } from "../../lib/storage";
+import {
+	extractAudioWav,
+	extractThumbnail,
+	hls720pOutputOptions,
+	packageHlsStreamCopy,
+	transcodeHls720p,
+	validateRecording
+} from "../../services/media/ffmpeg";
+import { generateClip } from "../../test/support/media-fixtures";
+import { startS3Server } from "../../test/support/s3-server";
+
+const CLIP_SECONDS = Number(process.env.BENCH_CLIP_SECONDS ?? 60);
+const UPLOAD_MEGABYTES = Number(process.env.BENCH_UPLOAD_MB ?? 200);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
+const FIRST_RESULTS_MAX_RATIO = 0.05;
+const TRANSCODE_MAX_RATIO = 1.15;
+const UPLOAD_MIN_MEGABYTES_PER_SECOND = 100;
+const MEGABYTE = 1024 * 1024;
+
+const execFileAsync = promisify(execFile);
+
+function print(line = ""): void {
+	process.stdout.write(`${line}\n`);
+}
+
+async function timeSeconds(run: () => Promise<unknown>): Promise<number> {
+	const startedAt = process.hrtime.bigint();
+	await run();
+	return Number(process.hrtime.bigint() - startedAt) / 1e9;
+}
+
+async function bestOfSeconds(run: () => Promise<unknown>): Promise<number> {
+	let bestSeconds = Infinity;
+	for (let attempt = 0; attempt < REPEATS; attempt++) bestSeconds = Math.min(bestSeconds, await timeSeconds(run));
+	return bestSeconds;
+}
+
+function loadAverage(): string {
+	return loadavg()
+		.map((load) => load.toFixed(2))
+		.join(" ");
+}
+
+function verdict(value: number, limit: number, higherIsBetter = false): string {
+	const meets = higherIsBetter ? value >= limit : value <= limit;
+	return meets ? "meets" : "MISSES";
+}
+
+/** Reuses one 1 MiB buffer so producing the body costs nothing next to storing it. */
+function uploadBody(sizeBytes: number): Readable {
+	const chunk = Buffer.alloc(MEGABYTE, 0x5a);
+	const chunkCount = Math.ceil(sizeBytes / MEGABYTE);
+	return Readable.from(
+		(function* () {
+			for (let index = 0; index < chunkCount; index++) yield chunk;
+		})()
+	);
+}
+
+async function benchMedia(workDir: string): Promise<void> {
+	const clipPath = path.join(workDir, "phone-recording.mp4");
+	print(`Generating a ${CLIP_SECONDS} s 1080p30 H.264/AAC clip (testsrc2 + sine, x264 veryfast) …`);
+	const generationSeconds = await timeSeconds(() =>
+		generateClip(clipPath, { durationSeconds: CLIP_SECONDS, width: 1920, height: 1080, x264Preset: "veryfast" })
+	);
+	const { size: clipBytes } = await stat(clipPath);
+	print(`  ${(clipBytes / MEGABYTE).toFixed(1)} MB in ${generationSeconds.toFixed(1)} s`);
+
+	const baselineDir = path.join(workDir, "baseline-720p");
+	await mkdir(baselineDir, { recursive: true });
+	const ffmpegPath = process.env.FFMPEG_PATH ?? "/usr/bin/ffmpeg";
+	const ffmpegAloneArgs = ["-hide_banner", "-v", "error", "-y", "-i", clipPath, ...hls720pOutputOptions(baselineDir)];
+
+	// A worker is long-lived: fluent-ffmpeg probes ffmpeg's capabilities once per process, so pay that first.
+	const warmUpSeconds = await timeSeconds(() => extractThumbnail(clipPath, path.join(workDir, "warm-up.jpg")));
+
+	print(`Timing (best of ${REPEATS}), load average before: ${loadAverage()}`);
+	let ffmpegAloneSeconds = Infinity;
+	let transcodeSeconds = Infinity;
+	for (let attempt = 0; attempt < REPEATS; attempt++) {
+		const baselineRun = timeSeconds(() => execFileAsync(ffmpegPath, [...ffmpegAloneArgs, path.join(baselineDir, "index.m3u8")]));
+		ffmpegAloneSeconds = Math.min(ffmpegAloneSeconds, await baselineRun);
+		const oursRun = timeSeconds(() => transcodeHls720p(clipPath, path.join(workDir, "hls-720p")));
+		transcodeSeconds = Math.min(transcodeSeconds, await oursRun);
+	}
+	const validateSeconds = await bestOfSeconds(() => validateRecording(clipPath));
+	const probe = await validateRecording(clipPath);
+	const audioSeconds = await bestOfSeconds(() => extractAudioWav(clipPath, path.join(workDir, "audio.wav"), { probe }));
+	const thumbnailSeconds = await bestOfSeconds(() => extractThumbnail(clipPath, path.join(workDir, "thumbnail.jpg"), { probe }));
+	const streamCopySeconds = await bestOfSeconds(() => packageHlsStreamCopy(clipPath, path.join(workDir, "hls-copy"), { probe }));
+	const firstResultsSeconds = validateSeconds + audioSeconds + streamCopySeconds;
+
+	const rows: [string, number, string][] = [
+		["ffmpeg alone: 720p HLS (baseline)", ffmpegAloneSeconds, ""],
+		["validateRecording (ffprobe)", validateSeconds, ""],
+		["extractAudioWav", audioSeconds, `≤ ${FIRST_RESULTS_MAX_RATIO}`],
+		["extractThumbnail", thumbnailSeconds, ""],
+		["packageHlsStreamCopy (first playable)", streamCopySeconds, `≤ ${FIRST_RESULTS_MAX_RATIO}`],
+		["validate + audio + first playable", firstResultsSeconds, `≤ ${FIRST_RESULTS_MAX_RATIO}`],
+		["transcodeHls720p (ours)", transcodeSeconds, `≤ ${TRANSCODE_MAX_RATIO}`]
+	];
+	print();
+	print(`Media, ${CLIP_SECONDS} s 1080p clip (ratios are to ffmpeg alone doing the 720p transcode in this run)`);
+	print(`${"operation".padEnd(40)} ${"seconds".padStart(8)} ${"ratio".padStart(7)}  target`);
+	for (const [operation, seconds, target] of rows) {
+		const ratio = seconds / ffmpegAloneSeconds;
+		const limit = target ? Number(target.slice(2)) : undefined;
+		const outcome = limit === undefined ? "" : `${target}  ${verdict(ratio, limit)}`;
+		print(`${operation.padEnd(40)} ${seconds.toFixed(2).padStart(8)} ${ratio.toFixed(3).padStart(7)}  ${outcome}`);
+	}
+	print(`(one-off warm-up, first fluent-ffmpeg command in the process: ${warmUpSeconds.toFixed(2)} s)`);
+	print(`load average after: ${loadAverage()}`);
+}
+
+async function uploadMegabytesPerSecond(storage: ObjectStorage, sizeBytes: number): Promise<number> {
+	const key = newObjectKey("bench", "upload.bin");
+	const seconds = await timeSeconds(() => storage.put(key, uploadBody(sizeBytes), { contentType: "video/mp4" }));
+	const { sizeBytes: storedBytes } = await storage.stat(key);
+	if (storedBytes !== sizeBytes) throw new Error(`Stored ${storedBytes} bytes instead of ${sizeBytes}`);
+	await storage.delete(key);
+	return sizeBytes / MEGABYTE / seconds;
+}
+
+async function benchStorage(workDir: string): Promise<void> {
+	const sizeBytes = UPLOAD_MEGABYTES * MEGABYTE;
+	const rawFilePath = path.join(workDir, "raw-write.bin");
+	const rawSeconds = await timeSeconds(() => pipeline(uploadBody(sizeBytes), createWriteStream(rawFilePath)));
+	await rm(rawFilePath);
+	const rawMegabytesPerSecond = UPLOAD_MEGABYTES / rawSeconds;
+
+	const localStorage = createObjectStorage({
+		backend: "local-disk",
+		rootDir: path.join(workDir, "objects"),
+		publicBaseUrl: "http://127.0.0.1/objects",
+		urlSigningSecret: "bench-secret-bench-secret-bench-secret"
+	});
+	await localStorage.ensureBucket();
+	const localMegabytesPerSecond = await uploadMegabytesPerSecond(localStorage, sizeBytes);
+
+	const s3Server = await startS3Server();
+	let s3MegabytesPerSecond: number;
+	let s3rverCeilingMegabytesPerSecond: number;
+	try {
+		const s3Storage = createObjectStorage({
+			backend: "s3",
+			endpointUrl: s3Server.endpointUrl,
+			region: s3Server.region,
+			accessKey: s3Server.accessKey,
+			secretKey: s3Server.secretKey,
+			bucket: "etude-bench"
+		});
+		await s3Storage.ensureBucket();
+		s3MegabytesPerSecond = await uploadMegabytesPerSecond(s3Storage, sizeBytes);
+		// s3rver's own ceiling: one presigned PUT of the same bytes, no client-side hashing or part splitting.
+		const wholeBody = Buffer.alloc(sizeBytes, 0x5a);
+		const presignedPutUrl = await s3Storage.presignedPutUrl(newObjectKey("bench", "ceiling.bin"), 600);
+		const ceilingSeconds = await timeSeconds(async () => {
+			const response = await fetch(presignedPutUrl, { method: "PUT", body: wholeBody });
+			if (!response.ok) throw new Error(`s3rver answered ${response.status} to the presigned PUT`);
+		});
+		s3rverCeilingMegabytesPerSecond = UPLOAD_MEGABYTES / ceilingSeconds;
+	} finally {
+		await s3Server.stop();
+	}
+
+	print();
+	print(`Storage, one ${UPLOAD_MEGABYTES} MB stream upload (baseline: the same stream written straight to a file)`);
+	print(`${"backend".padEnd(40)} ${"MB/s".padStart(8)} ${"ratio".padStart(7)}  target`);
+	const rows: [string, number, boolean][] = [
+		["raw file write (baseline)", rawMegabytesPerSecond, false],
+		["LocalDiskObjectStorage.put", localMegabytesPerSecond, true],
+		["S3ObjectStorage.put → s3rver (loopback)", s3MegabytesPerSecond, true],
+		["s3rver ceiling: one presigned PUT (fetch)", s3rverCeilingMegabytesPerSecond, false]
+	];
+	for (const [backend, megabytesPerSecond, hasTarget] of rows) {
+		const outcome = hasTarget
+			? `≥ ${UPLOAD_MIN_MEGABYTES_PER_SECOND} MB/s  ${verdict(megabytesPerSecond, UPLOAD_MIN_MEGABYTES_PER_SECOND, true)}`
+			: "";
+		const ratio = megabytesPerSecond / rawMegabytesPerSecond;
+		print(`${backend.padEnd(40)} ${megabytesPerSecond.toFixed(0).padStart(8)} ${ratio.toFixed(2).padStart(7)}  ${outcome}`);
+	}
+}
+
+const workDir = await mkdtemp(path.join(tmpdir(), "etude-bench-media-"));
+try {
+	await benchMedia(workDir);
+	await benchStorage(workDir);
+} finally {
+	await rm(workDir, { recursive: true, force: true });
+}
