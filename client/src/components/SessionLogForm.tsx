@@ -50,9 +50,12 @@ export function SessionLogForm({ timed, selectedTagIds, tagPicker, onSubmit }: S
 		const found = validate();
 		setProblems(found);
 		if (Object.keys(found).length > 0 || !focus) return;
-		// A timed session keeps its real end; a typed one ends now and starts the given minutes before.
+		// A timed session keeps its real instants unless the student corrected the minutes; a typed one ends now.
 		const endedAt = timed?.endedAt ?? new Date().toISOString();
-		const startedAt = new Date(Date.parse(endedAt) - Number(minutesText) * 60_000).toISOString();
+		const startedAt =
+			timed && minutesText === initialMinutes(timed)
+				? timed.startedAt
+				: new Date(Date.parse(endedAt) - Number(minutesText) * 60_000).toISOString();
 		setSaving(true);
 		try {
 			await onSubmit({
