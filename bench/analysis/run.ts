@@ -1,0 +1,126 @@
+/**
+ * Audio analysis throughput: `npm run bench:analysis`.
+ * Synthesises a 5-minute practice recording, times `analyseRecording` on it (streamed from a WAV on
+ * disk, one JS thread) and, in the same run, a bare fft.js pass with the same frame and hop as the
+ * baseline. Target (docs/BRIEF): ≥ 100× real time.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import FFT from "fft.js";
+import { analyseRecording } from "../../services/analytics/analyser";
+import { frameLayoutFor } from "../../services/analytics/analyser/frame-features";
+import { addNoise, renderNotes, seededRandom, writeWav, type SynthNote } from "../../services/analytics/analyser/synthetic-signals";
+
+const SAMPLE_RATE_HZ = 22_050;
+const DURATION_S = 300;
+const RUNS = 3;
+const TARGET_REAL_TIME_FACTOR = 100;
+
+/** Phrases of scale-wise notes: short détaché notes, long notes with vibrato, swelling dynamics, rests. */
+function practiceRecording(): Float32Array {
+	const random = seededRandom(2026);
+	const notes: SynthNote[] = [];
+	let startS = 0.5;
+	let semitone = 0;
+	while (startS < DURATION_S - 2) {
+		const phraseNotes = 8 + Math.floor(random() * 8);
+		const phraseLevelDbfs = -30 + random() * 18;
+		for (let i = 0; i < phraseNotes && startS < DURATION_S - 2; i++) {
+			const isLong = random() < 0.3;
+			const durationS = isLong ? 0.8 + random() * 1.2 : 0.2 + random() * 0.3;
+			semitone = Math.max(-14, Math.min(19, semitone + Math.round((random() - 0.5) * 5)));
+			notes.push({
+				startS,
+				durationS: durationS * 0.95,
+				f0Hz: 440 * 2 ** ((semitone + (random() - 0.5) * 0.2) / 12),
+				levelDbfs: phraseLevelDbfs + i,
+				endLevelDbfs: phraseLevelDbfs + i + (isLong ? 4 : 0),
+				...(isLong ? { vibratoRateHz: 5 + random() * 2, vibratoExtentCents: 15 + random() * 30 } : {})
+			});
+			startS += durationS;
+		}
+		startS += 0.5 + random();
+	}
+	return addNoise(renderNotes(SAMPLE_RATE_HZ, DURATION_S, notes), -55, 7);
+}
+
+function bareFftPass(samples: Float32Array): number {
+	const { frameSize, hopSize } = frameLayoutFor(SAMPLE_RATE_HZ);
+	const fft = new FFT(frameSize);
+	const spectrum = fft.createComplexArray() as number[];
+	const windowed = new Float64Array(frameSize);
+	const hann = Float64Array.from({ length: frameSize }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / frameSize));
+	let checksum = 0;
+	for (let offset = 0; offset + frameSize <= samples.length; offset += hopSize) {
+		for (let i = 0; i < frameSize; i++) windowed[i] = samples[offset + i]! * hann[i]!;
+		fft.realTransform(spectrum, windowed);
+		checksum += spectrum[2]!;
+	}
+	return checksum;
+}
+
+function print(line: string): void {
+	process.stdout.write(`${line}\n`);
+}
+
+interface Timing {
+	wallMs: number;
+	cpuMs: number;
+}
+
+async function timed(task: () => unknown): Promise<Timing> {
+	const cpuBefore = process.cpuUsage();
+	const start = performance.now();
+	await task();
+	const wallMs = performance.now() - start;
+	const cpu = process.cpuUsage(cpuBefore);
+	return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
+async function bestOf(runs: number, task: () => unknown): Promise<Timing> {
+	const timings: Timing[] = [];
+	for (let run = 0; run < runs; run++) timings.push(await timed(task));
+	return timings.reduce((best, timing) => (timing.wallMs < best.wallMs ? timing : best));
+}
+
+const directory = await mkdtemp(join(tmpdir(), "etude-bench-analysis-"));
+try {
+	const samples = practiceRecording();
+	const wavPath = join(directory, "practice.wav");
+	await writeWav(wavPath, samples, SAMPLE_RATE_HZ);
+
+	const baseline = await bestOf(RUNS, () => bareFftPass(samples));
+	global.gc?.();
+	const memoryBefore = process.memoryUsage();
+	let peakRss = memoryBefore.rss;
+	let peakHeap = memoryBefore.heapUsed;
+	const sampler = setInterval(() => {
+		const memory = process.memoryUsage();
+		peakRss = Math.max(peakRss, memory.rss);
+		peakHeap = Math.max(peakHeap, memory.heapUsed);
+	}, 2);
+	let result: Awaited<ReturnType<typeof analyseRecording>> | undefined;
+	const analysis = await bestOf(RUNS, async () => {
+		result = await analyseRecording({ wavPath });
+	});
+	clearInterval(sampler);
+
+	const realTime = (timing: Timing) => (DURATION_S * 1000) / timing.wallMs;
+	const row = (name: string, timing: Timing) =>
+		`| ${name.padEnd(44)} | ${timing.wallMs.toFixed(0).padStart(7)} | ${timing.cpuMs.toFixed(0).padStart(7)} | ${realTime(timing).toFixed(0).padStart(6)}× |`;
+	const { frameSize, hopSize } = frameLayoutFor(SAMPLE_RATE_HZ);
+	print(`CPU: ${cpus()[0]?.model ?? "unknown"}; Node ${process.version}; best of ${RUNS} runs`);
+	print(`Audio: ${DURATION_S} s synthetic practice recording, mono 16-bit ${SAMPLE_RATE_HZ} Hz WAV (${((samples.length * 2) / 1e6).toFixed(1)} MB), frame ${frameSize} / hop ${hopSize}`);
+	print("| step                                         | wall ms |  CPU ms | real time |");
+	print("|----------------------------------------------|---------|---------|-----------|");
+	print(row("analyseRecording (WAV streamed from disk)", analysis));
+	print(row("baseline: bare fft.js pass, same frame/hop", baseline));
+	print(`Analysis costs ${(analysis.wallMs / baseline.wallMs).toFixed(1)}× the bare FFT pass.`);
+	print(`Peak during analysis: RSS +${((peakRss - memoryBefore.rss) / 1e6).toFixed(1)} MB, heap +${((peakHeap - memoryBefore.heapUsed) / 1e6).toFixed(1)} MB (the WAV is ${((samples.length * 2) / 1e6).toFixed(1)} MB)`);
+	print(`Target ≥ ${TARGET_REAL_TIME_FACTOR}× real time: ${realTime(analysis) >= TARGET_REAL_TIME_FACTOR ? "met" : "NOT met"}`);
+	const metrics = result!.metrics;
+	print(`Sanity: ${metrics.onsetCount} onsets, ${metrics.sustainedNoteCount} sustained notes, vibrato ${metrics.vibratoRateHz?.toFixed(2)} Hz / ${metrics.vibratoExtentCents?.toFixed(1)} cents, range ${metrics.dynamicRangeDb?.toFixed(1)} dB, tempo ${metrics.tempoBpm?.toFixed(1) ?? result!.missing.tempoBpm}`);
+} finally {
+	await rm(directory, { recursive: true, force: true });
+}

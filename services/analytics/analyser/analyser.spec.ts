@@ -1,0 +1,286 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ANALYSER_VERSION, PRACTICE_METRIC_NAMES, analyseRecording, type AnalysisResult } from "./index";
+import { mean, slopePerIndex, standardDeviation } from "./stats";
+import { addNoise, gaussianNoise, renderNotes, seededRandom, writeWav, type SynthNote } from "./synthetic-signals";
+
+const SAMPLE_RATE_HZ = 22_050;
+let directory: string;
+let fileCounter = 0;
+
+beforeAll(async () => {
+	directory = await mkdtemp(join(tmpdir(), "etude-analyser-"));
+});
+afterAll(async () => {
+	await rm(directory, { recursive: true, force: true });
+});
+
+async function analyseSamples(
+	samples: Float32Array | Float32Array[],
+	options: { sampleRateHz?: number; bitDepth?: "16" | "24" | "32f"; a4Hz?: number } = {}
+): Promise<AnalysisResult> {
+	const wavPath = join(directory, `signal-${fileCounter++}.wav`);
+	await writeWav(wavPath, samples, options.sampleRateHz ?? SAMPLE_RATE_HZ, options.bitDepth);
+	const result = await analyseRecording({ wavPath, ...(options.a4Hz ? { a4Hz: options.a4Hz } : {}) });
+	expectWellFormed(result);
+	return result;
+}
+
+/** Every metric is a finite number, or null with a reason; curves hold no NaN/Infinity. */
+function expectWellFormed(result: AnalysisResult): void {
+	for (const name of PRACTICE_METRIC_NAMES) {
+		const value = result.metrics[name];
+		if (value === null) expect(result.missing[name], `reason for ${name}`).toBeTypeOf("string");
+		else expect(Number.isFinite(value), `${name} = ${value}`).toBe(true);
+	}
+	const { tMs, loudnessDbfs, f0Hz, deviationCents } = result.curves;
+	for (const series of [tMs, loudnessDbfs, f0Hz, deviationCents]) {
+		expect(series).toHaveLength(tMs.length);
+		for (const value of series) if (value !== null) expect(Number.isFinite(value)).toBe(true);
+	}
+}
+
+function sustainedTone(f0Hz: number, durationS: number, extra: Partial<SynthNote> = {}): Float32Array {
+	return renderNotes(SAMPLE_RATE_HZ, durationS, [{ startS: 0, durationS, f0Hz, levelDbfs: -12, ...extra }]);
+}
+
+const SCALE_HZ = [440, 493.88, 523.25, 587.33, 659.26, 587.33, 523.25, 493.88];
+
+/** A note train with Gaussian onset jitter; returns the signal and the true onset times. */
+function noteTrain(intervalsMs: readonly number[], jitterMs: number, seed: number): { samples: Float32Array; onsetsMs: number[] } {
+	const noise = gaussianNoise(seededRandom(seed));
+	const onsetsMs: number[] = [];
+	let gridMs = 300;
+	for (const intervalMs of [...intervalsMs, 0]) {
+		onsetsMs.push(gridMs + jitterMs * noise());
+		gridMs += intervalMs;
+	}
+	const notes = onsetsMs.map((onsetMs, i) => ({
+		startS: onsetMs / 1000,
+		durationS: (0.8 * (intervalsMs[i] ?? intervalsMs[i - 1]!)) / 1000,
+		f0Hz: SCALE_HZ[i % SCALE_HZ.length]!,
+		levelDbfs: -14 + 4 * Math.sin(i)
+	}));
+	return { samples: renderNotes(SAMPLE_RATE_HZ, gridMs / 1000 + 0.5, notes), onsetsMs };
+}
+
+function intervalsOf(onsetsMs: readonly number[]): number[] {
+	return onsetsMs.slice(1).map((onsetMs, i) => onsetMs - onsetsMs[i]!);
+}
+
+describe("tempo", () => {
+	it.each([
+		{ bpm: 72, jitterMs: 8 },
+		{ bpm: 120, jitterMs: 10 },
+		{ bpm: 168, jitterMs: 5 }
+	])("recovers $bpm bpm within ±1 bpm, and the IOI spread, from notes jittered by $jitterMs ms", async ({ bpm, jitterMs }) => {
+		const { samples, onsetsMs } = noteTrain(Array(31).fill(60_000 / bpm), jitterMs, bpm);
+		const { metrics } = await analyseSamples(samples);
+		const trueIntervalsMs = intervalsOf(onsetsMs);
+		expect(metrics.onsetCount).toBe(onsetsMs.length);
+		expect(Math.abs(metrics.tempoBpm! - bpm)).toBeLessThanOrEqual(1);
+		const trueCv = standardDeviation(trueIntervalsMs) / mean(trueIntervalsMs);
+		expect(Math.abs(metrics.tempoCv! - trueCv)).toBeLessThanOrEqual(0.01);
+	});
+
+	it("measures an accelerando as negative drift in ms per beat", async () => {
+		const intervalsMs = Array.from({ length: 24 }, (_, i) => 600 - (150 * i) / 23);
+		const { samples, onsetsMs } = noteTrain(intervalsMs, 4, 7);
+		const { metrics } = await analyseSamples(samples);
+		const trueDriftMsPerBeat = slopePerIndex(intervalsOf(onsetsMs));
+		expect(trueDriftMsPerBeat).toBeLessThan(-6);
+		expect(Math.abs(metrics.tempoDriftMsPerBeat! - trueDriftMsPerBeat)).toBeLessThanOrEqual(1);
+	});
+
+	it("reports too few onsets instead of a tempo for a single long note", async () => {
+		const result = await analyseSamples(sustainedTone(440, 3));
+		expect(result.metrics.tempoBpm).toBeNull();
+		expect(result.missing.tempoBpm).toBe("too_few_onsets");
+	});
+});
+
+describe("vibrato", () => {
+	it.each([
+		{ f0Hz: 196, rateHz: 5, extentCents: 20 },
+		{ f0Hz: 440, rateHz: 6, extentCents: 40 },
+		{ f0Hz: 659.26, rateHz: 7.3, extentCents: 60 },
+		{ f0Hz: 880, rateHz: 4, extentCents: 12 },
+		{ f0Hz: 130.81, rateHz: 8.5, extentCents: 25 }
+	])("measures $rateHz Hz / $extentCents cents vibrato on $f0Hz Hz within ±0.3 Hz and ±5 cents", async ({ f0Hz, rateHz, extentCents }) => {
+		const { metrics } = await analyseSamples(sustainedTone(f0Hz, 3, { vibratoRateHz: rateHz, vibratoExtentCents: extentCents }));
+		expect(metrics.vibratoNotePercent).toBe(100);
+		expect(Math.abs(metrics.vibratoRateHz! - rateHz)).toBeLessThanOrEqual(0.3);
+		expect(Math.abs(metrics.vibratoExtentCents! - extentCents)).toBeLessThanOrEqual(5);
+	});
+
+	it("still measures vibrato through background noise at 30 dB SNR", async () => {
+		const samples = addNoise(sustainedTone(523.25, 3, { vibratoRateHz: 5.5, vibratoExtentCents: 30 }), -45, 11);
+		const { metrics } = await analyseSamples(samples);
+		expect(Math.abs(metrics.vibratoRateHz! - 5.5)).toBeLessThanOrEqual(0.3);
+		expect(Math.abs(metrics.vibratoExtentCents! - 30)).toBeLessThanOrEqual(5);
+	});
+
+	it("finds no vibrato on a steady tone and says so", async () => {
+		const result = await analyseSamples(sustainedTone(440, 3));
+		expect(result.metrics.vibratoNotePercent).toBe(0);
+		expect(result.missing.vibratoRateHz).toBe("no_vibrato");
+		expect(result.missing.vibratoExtentCents).toBe("no_vibrato");
+	});
+});
+
+describe("intonation", () => {
+	it.each([
+		{ noteHz: 440, detuneCents: 7 },
+		{ noteHz: 196, detuneCents: -12 },
+		{ noteHz: 1760, detuneCents: 12 },
+		{ noteHz: 65.41, detuneCents: -23 },
+		{ noteHz: 293.66, detuneCents: 35 }
+	])("measures a $noteHz Hz note detuned by $detuneCents cents within ±3 cents", async ({ noteHz, detuneCents }) => {
+		const { metrics } = await analyseSamples(sustainedTone(noteHz * 2 ** (detuneCents / 1200), 2));
+		expect(metrics.voicedPercent).toBeGreaterThan(95);
+		expect(Math.abs(metrics.intonationMeanDeviationCents! - detuneCents)).toBeLessThanOrEqual(3);
+		expect(Math.abs(metrics.noteCentreMeanAbsDeviationCents! - Math.abs(detuneCents))).toBeLessThanOrEqual(3);
+		expect(metrics.intonationWithinTenCentsPercent).toBe(Math.abs(detuneCents) <= 10 ? 100 : 0);
+	});
+
+	it("measures deviation against the configured A4", async () => {
+		const { metrics, a4Hz } = await analyseSamples(sustainedTone(442 * 2 ** (5 / 1200), 2), { a4Hz: 442 });
+		expect(a4Hz).toBe(442);
+		expect(Math.abs(metrics.intonationMeanDeviationCents! - 5)).toBeLessThanOrEqual(3);
+	});
+
+	it("judges the centre of a note with vibrato, not its swings", async () => {
+		const { metrics } = await analyseSamples(sustainedTone(440 * 2 ** (-8 / 1200), 3, { vibratoRateHz: 6, vibratoExtentCents: 35 }));
+		expect(metrics.intonationMeanAbsDeviationCents).toBeGreaterThan(15);
+		expect(Math.abs(metrics.noteCentreMeanAbsDeviationCents! - 8)).toBeLessThanOrEqual(3);
+	});
+});
+
+describe("dynamic range", () => {
+	it.each([
+		{ fromDbfs: -40, toDbfs: -10 },
+		{ fromDbfs: -6, toDbfs: -30 }
+	])("measures a swell from $fromDbfs to $toDbfs dBFS as 90 % of its span (p95 − p5) within ±1 dB", async ({ fromDbfs, toDbfs }) => {
+		const samples = renderNotes(SAMPLE_RATE_HZ, 8, [{ startS: 0, durationS: 8, f0Hz: 440, levelDbfs: fromDbfs, endLevelDbfs: toDbfs, harmonicCount: 1 }]);
+		const { metrics } = await analyseSamples(samples);
+		expect(Math.abs(metrics.dynamicRangeDb! - 0.9 * Math.abs(toDbfs - fromDbfs))).toBeLessThanOrEqual(1);
+	});
+
+	it("reports a steady sine's level in dBFS (full-scale sine = −3 dBFS)", async () => {
+		const { metrics } = await analyseSamples(sustainedTone(440, 2, { levelDbfs: -20, harmonicCount: 1 }));
+		expect(metrics.dynamicRangeDb).toBeLessThan(1);
+		expect(Math.abs(metrics.loudnessMeanDbfs! - (-20 - 3.01))).toBeLessThanOrEqual(0.5);
+	});
+});
+
+describe("signals without music", () => {
+	it("marks every audio metric of digital silence as silent, without NaN", async () => {
+		const result = await analyseSamples(new Float32Array(SAMPLE_RATE_HZ * 2));
+		expect(result.metrics.onsetCount).toBe(0);
+		for (const name of ["tempoBpm", "dynamicRangeDb", "voicedPercent", "vibratoRateHz"] as const) {
+			expect(result.missing[name]).toBe("silent");
+		}
+		expect(result.curves.loudnessDbfs.every((value) => value === null)).toBe(true);
+	});
+
+	it("finds no pitch, pulse or vibrato in white noise, and a small dynamic range", async () => {
+		const result = await analyseSamples(addNoise(new Float32Array(SAMPLE_RATE_HZ * 4), -20, 5));
+		expect(result.missing.voicedPercent).toBe("unvoiced");
+		expect(result.metrics.tempoBpm).toBeNull();
+		expect(result.metrics.vibratoRateHz).toBeNull();
+		expect(result.metrics.dynamicRangeDb).toBeLessThan(2);
+		expect(Math.abs(result.metrics.loudnessMeanDbfs! + 20)).toBeLessThan(0.5);
+	});
+
+	it("counts clipped samples and still tracks the pitch of a clipped tone", async () => {
+		const clipped = await analyseSamples(sustainedTone(440 * 2 ** (6 / 1200), 2, { levelDbfs: 6 }));
+		expect(clipped.metrics.clippedSamplePercent).toBeGreaterThan(5);
+		expect(Math.abs(clipped.metrics.intonationMeanDeviationCents! - 6)).toBeLessThanOrEqual(3);
+		const clean = await analyseSamples(sustainedTone(440, 2));
+		expect(clean.metrics.clippedSamplePercent).toBe(0);
+	});
+
+	it("gives a one-second note its pitch and level but no tempo", async () => {
+		const result = await analyseSamples(renderNotes(SAMPLE_RATE_HZ, 1, [{ startS: 0.05, durationS: 0.9, f0Hz: 392, levelDbfs: -12 }]));
+		expect(result.durationMs).toBe(1000);
+		expect(result.curves.tMs).toHaveLength(10);
+		expect(result.missing.tempoBpm).toBe("too_few_onsets");
+		expect(Math.abs(result.metrics.intonationMeanDeviationCents!)).toBeLessThanOrEqual(3);
+		expect(result.metrics.loudnessMeanDbfs).not.toBeNull();
+	});
+
+	it("marks a recording shorter than one analysis frame as too short", async () => {
+		const result = await analyseSamples(sustainedTone(440, 0.02));
+		expect(result.missing.dynamicRangeDb).toBe("too_short");
+		expect(result.missing.clippedSamplePercent).toBe("too_short");
+	});
+});
+
+describe("recordings and files", () => {
+	it("analyses a 5-minute recording with 10 Hz curves and a steady tempo", async () => {
+		const notes = Array.from({ length: 497 }, (_, i) => ({ startS: 0.2 + i * 0.6, durationS: 0.45, f0Hz: SCALE_HZ[i % 8]!, levelDbfs: -15, harmonicCount: 2 }));
+		const result = await analyseSamples(renderNotes(SAMPLE_RATE_HZ, 300, notes));
+		expect(result.durationMs).toBe(300_000);
+		expect(result.curves.tMs).toHaveLength(3000);
+		expect(result.curves.tMs[2999]).toBe(299_900);
+		expect(Math.abs(result.metrics.tempoBpm! - 100)).toBeLessThanOrEqual(1);
+		expect(result.metrics.onsetCount).toBe(497);
+	}, 60_000);
+
+	it("downmixes 24-bit stereo at 44.1 kHz and reads 32-bit float at 48 kHz", async () => {
+		const renderAt = (sampleRateHz: number) =>
+			renderNotes(sampleRateHz, 2, [{ startS: 0, durationS: 2, f0Hz: 440 * 2 ** (9 / 1200), levelDbfs: -12, vibratoRateHz: 6, vibratoExtentCents: 30 }]);
+		const stereo = await analyseSamples([renderAt(44_100), renderAt(44_100)], { sampleRateHz: 44_100, bitDepth: "24" });
+		const float = await analyseSamples(renderAt(48_000), { sampleRateHz: 48_000, bitDepth: "32f" });
+		for (const result of [stereo, float]) {
+			expect(Math.abs(result.metrics.noteCentreMeanAbsDeviationCents! - 9)).toBeLessThanOrEqual(3);
+			expect(Math.abs(result.metrics.vibratoRateHz! - 6)).toBeLessThanOrEqual(0.3);
+			expect(Math.abs(result.metrics.vibratoExtentCents! - 30)).toBeLessThanOrEqual(5);
+		}
+		expect(stereo.channelCount).toBe(2);
+		expect(float.sampleRateHz).toBe(48_000);
+	});
+
+	it("gives identical numbers for the same input and analyser version", async () => {
+		const wavPath = join(directory, "determinism.wav");
+		await writeWav(wavPath, addNoise(sustainedTone(330, 2, { vibratoRateHz: 5, vibratoExtentCents: 25 }), -40, 3), SAMPLE_RATE_HZ);
+		const first = await analyseRecording({ wavPath });
+		const second = await analyseRecording({ wavPath });
+		expect(second).toEqual(first);
+		expect(first.analyserVersion).toBe(ANALYSER_VERSION);
+		expect(ANALYSER_VERSION).toMatch(/^\d+\.\d+\.\d+$/);
+	});
+
+	it("rejects a file that is not a WAV with ERR_NOT_DECODABLE", async () => {
+		const wavPath = join(directory, "not-audio.wav");
+		await writeFile(wavPath, "this is a text file, not audio");
+		await expect(analyseRecording({ wavPath })).rejects.toMatchObject({ type: "ERR_NOT_DECODABLE", code: 422 });
+	});
+
+	it("rejects a missing file with ERR_NOT_DECODABLE", async () => {
+		await expect(analyseRecording({ wavPath: join(directory, "missing.wav") })).rejects.toMatchObject({ type: "ERR_NOT_DECODABLE" });
+	});
+
+	it("rejects a compressed (ADPCM) WAV with ERR_NOT_DECODABLE", async () => {
+		const wavPath = join(directory, "adpcm.wav");
+		const header = Buffer.alloc(44);
+		header.write("RIFF", 0, "ascii");
+		header.writeUInt32LE(36, 4);
+		header.write("WAVEfmt ", 8, "ascii");
+		header.writeUInt32LE(16, 16);
+		header.writeUInt16LE(2, 20);
+		header.writeUInt16LE(1, 22);
+		header.writeUInt32LE(22_050, 24);
+		header.writeUInt16LE(4, 34);
+		header.write("data", 36, "ascii");
+		await writeFile(wavPath, header);
+		await expect(analyseRecording({ wavPath })).rejects.toMatchObject({ type: "ERR_NOT_DECODABLE", data: { formatTag: 2 } });
+	});
+
+	it("rejects an A4 outside 400–480 Hz with ERR_INVALID_ANALYSIS_OPTION", async () => {
+		await expect(analyseRecording({ wavPath: "unused.wav", a4Hz: 520 })).rejects.toMatchObject({ type: "ERR_INVALID_ANALYSIS_OPTION", code: 400 });
+		await expect(analyseRecording({ wavPath: "unused.wav", a4Hz: Number.NaN })).rejects.toMatchObject({ type: "ERR_INVALID_ANALYSIS_OPTION" });
+	});
+});
