@@ -1,4 +1,5 @@
 import { fireEvent, render, screen, waitFor } from "@testing-library/react";
+import type { ReactElement } from "react";
 import { describe, expect, it, vi } from "vitest";
 import { ApiError } from "../data/api-error";
 import { AuthContext, type AuthState } from "../data/auth-context";
@@ -6,8 +7,8 @@ import { LoginForm } from "./LoginPage";
 import { RegisterForm } from "./RegisterPage";
 import { typeInto } from "../../test/ionic";
 
-function authState(overrides: Partial<AuthState>): AuthState {
-	return {
+function renderWithAuth(form: ReactElement, overrides: Partial<AuthState>) {
+	const state: AuthState = {
 		status: "signedOut",
 		user: null,
 		login: vi.fn(),
@@ -17,16 +18,13 @@ function authState(overrides: Partial<AuthState>): AuthState {
 		setUser: vi.fn(),
 		...overrides
 	};
+	render(<AuthContext.Provider value={state}>{form}</AuthContext.Provider>);
 }
 
 describe("sign-in form", () => {
 	it("sends the trimmed email and the password", async () => {
 		const login = vi.fn().mockResolvedValue(undefined);
-		render(
-			<AuthContext.Provider value={authState({ login })}>
-				<LoginForm />
-			</AuthContext.Provider>
-		);
+		renderWithAuth(<LoginForm />, { login });
 		typeInto("Email", "  ada@example.com ");
 		typeInto("Password", "correct horse");
 		fireEvent.submit(screen.getByRole("form", { name: "Sign in" }));
@@ -36,11 +34,7 @@ describe("sign-in form", () => {
 
 	it("explains wrong credentials in plain words", async () => {
 		const login = vi.fn().mockRejectedValue(new ApiError("ERR_INVALID_CREDENTIALS", "Invalid credentials", 401));
-		render(
-			<AuthContext.Provider value={authState({ login })}>
-				<LoginForm />
-			</AuthContext.Provider>
-		);
+		renderWithAuth(<LoginForm />, { login });
 		typeInto("Email", "ada@example.com");
 		typeInto("Password", "wrong password");
 		fireEvent.submit(screen.getByRole("form", { name: "Sign in" }));
@@ -52,11 +46,7 @@ describe("sign-in form", () => {
 describe("registration form", () => {
 	it("asks for a longer password and does not submit a short one", async () => {
 		const register = vi.fn();
-		render(
-			<AuthContext.Provider value={authState({ register })}>
-				<RegisterForm />
-			</AuthContext.Provider>
-		);
+		renderWithAuth(<RegisterForm />, { register });
 		typeInto("Your name", "Ada");
 		typeInto("Email", "ada@example.com");
 		typeInto("Password (at least 8 characters)", "short");
@@ -68,11 +58,7 @@ describe("registration form", () => {
 
 	it("registers a student in the device's time zone", async () => {
 		const register = vi.fn().mockResolvedValue(undefined);
-		render(
-			<AuthContext.Provider value={authState({ register })}>
-				<RegisterForm />
-			</AuthContext.Provider>
-		);
+		renderWithAuth(<RegisterForm />, { register });
 		typeInto("Your name", " Ada ");
 		typeInto("Email", "ada@example.com");
 		typeInto("Password (at least 8 characters)", "long enough");
@@ -95,11 +81,7 @@ describe("registration form", () => {
 			.mockRejectedValue(
 				new ApiError("ERR_EMAIL_TAKEN", "Email exists", 409, [{ field: "email", message: "Already registered" }])
 			);
-		render(
-			<AuthContext.Provider value={authState({ register })}>
-				<RegisterForm />
-			</AuthContext.Provider>
-		);
+		renderWithAuth(<RegisterForm />, { register });
 		typeInto("Your name", "Ada");
 		typeInto("Email", "ada@example.com");
 		typeInto("Password (at least 8 characters)", "long enough");
