@@ -8,10 +8,16 @@ import { viteStaticCopy } from "vite-plugin-static-copy";
  */
 const IONIC_COMPONENT_MODULE = /[\\/]@ionic[\\/]core[\\/]components[\\/]ion-[a-z-]+\.js$/;
 
-// jeep-sqlite (the web store behind @capacitor-community/sqlite) fetches sql.js's wasm from /assets at run time.
+// jeep-sqlite (the web store behind @capacitor-community/sqlite) fetches /assets/sql-wasm.wasm at run time. It
+// bundles sql.js 1.11/1.12's JavaScript inside itself, so package.json pins sql.js to the wasm that pairs with it.
 export default defineConfig({
 	base: "/",
-	plugins: [react(), viteStaticCopy({ targets: [{ src: "node_modules/sql.js/dist/sql-wasm.wasm", dest: "assets" }] })],
+	plugins: [
+		react(),
+		viteStaticCopy({
+			targets: [{ src: "node_modules/sql.js/dist/sql-wasm.wasm", dest: "assets" }]
+		})
+	],
 	build: {
 		outDir: "dist",
 		emptyOutDir: true,

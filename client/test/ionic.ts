@@ -23,3 +23,9 @@ export function typeIntoTextarea(label: string, value: string) {
 export function choose(label: string, value: string) {
 	fireEvent(ionicElementLabelled("ion-select", label), new CustomEvent("ionChange", { detail: { value } }));
 }
+
+export function chooseInRadioGroup(label: string, value: unknown) {
+	const group = document.querySelector<HTMLElement>(`ion-radio-group[aria-label="${label}"]`);
+	if (!group) throw new Error(`No ion-radio-group labelled "${label}"`);
+	fireEvent(group, new CustomEvent("ionChange", { detail: { value } }));
+}

@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
-import { choose, typeInto, typeIntoTextarea } from "../../test/ionic";
+import { choose, chooseInRadioGroup, typeInto, typeIntoTextarea } from "../../test/ionic";
 import { SessionLogForm } from "./SessionLogForm";
 
 function renderForm(props: Partial<Parameters<typeof SessionLogForm>[0]> = {}) {
@@ -49,7 +49,7 @@ describe("session log form", () => {
 		const onSubmit = renderForm({ selectedTagIds: ["tag-1"] });
 		choose("Focus", "repertoire");
 		typeInto("Minutes practised", "40");
-		fireEvent.click(screen.getByRole("radio", { name: "Rate 4 of 5" }));
+		chooseInRadioGroup("How did it go? (1 to 5)", 4);
 		typeIntoTextarea("Note", "  Slow bows on the D string  ");
 		const before = Date.now();
 		submit();
@@ -89,14 +89,12 @@ describe("session log form", () => {
 		expect(onSubmit).not.toHaveBeenCalled();
 	});
 
-	it("lets the student take a rating back by pressing it again", async () => {
+	it("leaves the rating out when the student clears it", async () => {
 		const onSubmit = renderForm();
 		choose("Focus", "scales");
 		typeInto("Minutes practised", "10");
-		const three = screen.getByRole("radio", { name: "Rate 3 of 5" });
-		fireEvent.click(three);
-		expect(three).toHaveAttribute("aria-checked", "true");
-		fireEvent.click(three);
+		chooseInRadioGroup("How did it go? (1 to 5)", 3);
+		chooseInRadioGroup("How did it go? (1 to 5)", undefined);
 		submit();
 
 		await waitFor(() => expect(onSubmit).toHaveBeenCalledTimes(1));

@@ -1,4 +1,16 @@
-import { IonButton, IonInput, IonItem, IonList, IonNote, IonSelect, IonSelectOption, IonTextarea } from "@ionic/react";
+import {
+	IonButton,
+	IonInput,
+	IonItem,
+	IonLabel,
+	IonList,
+	IonNote,
+	IonRadio,
+	IonRadioGroup,
+	IonSelect,
+	IonSelectOption,
+	IonTextarea
+} from "@ionic/react";
 import { useState, type FormEvent, type ReactNode } from "react";
 import {
 	FOCUS_LABELS,
@@ -113,22 +125,21 @@ export function SessionLogForm({ timed, selectedTagIds, tagPicker, onSubmit }: S
 					</IonNote>
 				)}
 				<IonItem lines="none">
-					<div role="radiogroup" aria-label="How did it go? (1 to 5)">
-						{RATINGS.map((rating) => (
-							<IonButton
-								key={rating}
-								size="small"
-								fill={selfRating === rating ? "solid" : "outline"}
-								role="radio"
-								aria-checked={selfRating === rating}
-								aria-label={`Rate ${rating} of 5`}
-								onClick={() => setSelfRating(selfRating === rating ? undefined : rating)}
-							>
-								{"★".repeat(rating)}
-							</IonButton>
-						))}
-					</div>
+					<IonLabel>How did it go?</IonLabel>
 				</IonItem>
+				<IonRadioGroup
+					className="etude-rating"
+					aria-label="How did it go? (1 to 5)"
+					allowEmptySelection
+					value={selfRating}
+					onIonChange={(event) => setSelfRating(event.detail.value as number | undefined)}
+				>
+					{RATINGS.map((rating) => (
+						<IonRadio key={rating} value={rating} labelPlacement="end" aria-label={`Rate ${rating} of 5`}>
+							{rating}★
+						</IonRadio>
+					))}
+				</IonRadioGroup>
 				<IonItem>
 					<IonTextarea
 						label="Note"
