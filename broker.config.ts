@@ -15,53 +15,55 @@ const optionalString = z
 
 const durationSeconds = z.coerce.number().int().positive();
 
-const environmentSchema = z
-	.object({
-		NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-		HOST: z.string().default("127.0.0.1"),
-		PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-		NAMESPACE: z.string().default("etude"),
-		NODE_ID: optionalString,
-		TRANSPORTER: optionalString.refine((value) => value === undefined || value.startsWith("nats://"), {
-			message: "must be a nats:// URL, or unset for the in-process transporter"
-		}),
-		SERVICES: optionalString,
-		DATABASE_URL: optionalString.refine(
-			(value) => value === undefined || /^postgres(ql)?:\/\//.test(value),
-			{ message: "must be a postgres:// URL, or unset for the embedded database" }
-		),
-		DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
-		DATA_DIR: z.string().default("./data"),
-		JWT_SECRET: optionalString.refine((value) => value === undefined || value.length >= 32, {
-			message: "must be at least 32 characters"
-		}),
-		ACCESS_TOKEN_TTL_SECONDS: durationSeconds.default(600),
-		REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().positive().default(30),
-		REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
-		BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, "must look like 100kb or 1mb").default("1mb"),
-		CORS_ORIGINS: z.string().default("*"),
-		RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
-		REDIS_URL: optionalString,
-		METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
-		LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-		CLIENT_DIST_DIR: z.string().default("./client/dist")
-	})
-	.superRefine((env, issues) => {
-		if (env.NODE_ENV === "production" && !env.JWT_SECRET) {
-			issues.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "is required in production" });
-		}
-		if (env.SERVICES) {
-			for (const name of env.SERVICES.split(",").map((s) => s.trim())) {
-				if (!(KNOWN_SERVICES as readonly string[]).includes(name)) {
-					issues.addIssue({
-						code: "custom",
-						path: ["SERVICES"],
-						message: `names an unknown service "${name}" (known: ${KNOWN_SERVICES.join(", ")})`
-					});
-				}
-			}
-		}
-	});
+const environmentSchema = z.object({
+	NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+	HOST: z.string().default("127.0.0.1"),
+	PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+	NAMESPACE: z.string().default("etude"),
+	NODE_ID: optionalString,
+	TRANSPORTER: optionalString.refine((value) => value === undefined || value.startsWith("nats://"), {
+		message: "must be a nats:// URL, or unset for the in-process transporter"
+	}),
+	SERVICES: optionalString,
+	DATABASE_URL: optionalString.refine(
+		(value) => value === undefined || /^postgres(ql)?:\/\//.test(value),
+		{ message: "must be a postgres:// URL, or unset for the embedded database" }
+	),
+	DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+	DATA_DIR: z.string().default("./data"),
+	JWT_SECRET: optionalString.refine((value) => value === undefined || value.length >= 32, {
+		message: "must be at least 32 characters"
+	}),
+	ACCESS_TOKEN_TTL_SECONDS: durationSeconds.default(600),
+	REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().positive().default(30),
+	REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+	BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, "must look like 100kb or 1mb").default("1mb"),
+	CORS_ORIGINS: z.string().default("*"),
+	RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+	REDIS_URL: optionalString,
+	METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+	LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+	CLIENT_DIST_DIR: z.string().default("./client/dist")
+});
+
+function unknownServices(value: string | undefined): string[] {
+	if (!value) return [];
+	return value
+		.split(",")
+		.map((name) => name.trim())
+		.filter((name) => !(KNOWN_SERVICES as readonly string[]).includes(name));
+}
+
+/** Problems that span variables, checked even when single values are already wrong. */
+function crossFieldProblems(environment: NodeJS.ProcessEnv): string[] {
+	const problems = unknownServices(environment.SERVICES).map(
+		(name) => `SERVICES names an unknown service "${name}" (known: ${KNOWN_SERVICES.join(", ")})`
+	);
+	if (environment.NODE_ENV === "production" && !environment.JWT_SECRET?.trim()) {
+		problems.push("JWT_SECRET is required in production");
+	}
+	return problems;
+}
 
 export interface EtudeConfig {
 	env: "development" | "production" | "test";
@@ -96,11 +98,11 @@ export class ConfigurationError extends Error {
 
 export function loadConfig(environment: NodeJS.ProcessEnv = process.env): EtudeConfig {
 	const parsed = environmentSchema.safeParse(environment);
-	if (!parsed.success) {
-		throw new ConfigurationError(
-			parsed.error.issues.map((issue) => `${issue.path.join(".") || "environment"} ${issue.message}`)
-		);
-	}
+	const problems = [
+		...(parsed.error?.issues ?? []).map((issue) => `${issue.path.join(".") || "environment"} ${issue.message}`),
+		...crossFieldProblems(environment)
+	];
+	if (!parsed.success || problems.length > 0) throw new ConfigurationError(problems);
 	const env = parsed.data;
 	return {
 		env: env.NODE_ENV,

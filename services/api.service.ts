@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
-import type { Context, ServiceSchema } from "moleculer";
+import type { ActionSchema, Context, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import type { EtudeMeta } from "../lib/actor";
 import { toApiError } from "../lib/api-errors";
@@ -16,6 +16,7 @@ import type { GuardedAction } from "../middlewares/permissions.middleware";
 const API_PATH = "/api";
 // How long a request waits for a service that is restarting before it is answered 503.
 const SERVICE_RETURN_WAIT_MS = 10_000;
+const SERVICE_ABSENT = new Set(["SERVICE_UNAVAILABLE", "SERVICE_NOT_AVAILABLE", "SERVICE_NOT_FOUND"]);
 // moleculer-web's own implementations, wrapped below.
 const gatewayMethods = ApiGateway.methods as Record<"regenerateAutoAliases" | "aliasHandler" | "send404", (...args: unknown[]) => unknown>;
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
@@ -106,6 +107,10 @@ export default function apiService(config: NodeConfig): ServiceSchema {
 			// moleculer-web's alias listing would reveal every internal route.
 			listAliases: false,
 
+			// One HTTP request is handled once: a retry here would re-run a half-sent response.
+			// Retries happen one level down, on the calls to the services behind the gateway.
+			rest: { ...(ApiGateway.actions!.rest as ActionSchema), retryPolicy: { enabled: false } },
+
 			health: {
 				rest: "GET /health",
 				permissions: ["public"],
@@ -157,9 +162,9 @@ export default function apiService(config: NodeConfig): ServiceSchema {
 		},
 
 		events: {
-			// Routes exist once every local service has started, not half a second later.
-			"$broker.started"() {
-				this.regenerateAllAutoAliases();
+			// Routes follow the registry at once: moleculer-web's half-second debounce would
+			// answer 404 for a service that has already joined, or forget one that came and went.
+			"$services.changed"() {
 				this.regenerateAllAutoAliases.flush();
 			}
 		},
@@ -201,7 +206,7 @@ export default function apiService(config: NodeConfig): ServiceSchema {
 					return await gatewayMethods.aliasHandler.call(this, req, res, alias);
 				} catch (error) {
 					const serviceName = alias.action?.split(".")[0];
-					if ((error as { type?: string }).type !== "SERVICE_UNAVAILABLE" || !serviceName || res.headersSent) throw error;
+					if (!SERVICE_ABSENT.has((error as { type?: string }).type ?? "") || !serviceName || res.headersSent) throw error;
 					try {
 						await this.broker.waitForServices(serviceName, SERVICE_RETURN_WAIT_MS, 100);
 					} catch {

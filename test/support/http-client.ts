@@ -38,7 +38,7 @@ export function httpClient(baseUrl: string) {
 		return { status: response.status, body: parsed as T, headers: response.headers };
 	}
 
-	async function register(role: "student" | "teacher", name = role): Promise<Account> {
+	async function register(role: "student" | "teacher", name: string = role): Promise<Account> {
 		const email = `${name.replace(/\W+/g, "-")}-${randomUUID()}@example.org`;
 		const response = await request("POST", "/api/auth/register", {
 			body: { email, password: "correct horse battery", role, name, timezone: "Europe/Vienna" }

@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { buildOpenApiDocument, ruleToSchema } from "./openapi";
+
+describe("ruleToSchema", () => {
+	it("maps the validator rules our actions use to JSON Schema", () => {
+		expect(ruleToSchema({ type: "string", min: 1, max: 40 })).toEqual({ type: "string", minLength: 1, maxLength: 40 });
+		expect(ruleToSchema({ type: "number", integer: true, min: 1, max: 5, nullable: true })).toEqual({ type: ["integer", "null"], minimum: 1, maximum: 5 });
+		expect(ruleToSchema({ type: "enum", values: ["a", "b"] })).toEqual({ type: "string", enum: ["a", "b"] });
+		expect(ruleToSchema({ type: "array", items: "uuid", max: 3 })).toEqual({ type: "array", items: { type: "string", format: "uuid" }, maxItems: 3 });
+		expect(ruleToSchema({ type: "string", pattern: /^#[0-9a-f]{6}$/ })).toEqual({ type: "string", pattern: "^#[0-9a-f]{6}$" });
+	});
+});
+
+describe("buildOpenApiDocument", () => {
+	it("documents path, query and body parameters and who may call", () => {
+		const document = buildOpenApiDocument(
+			[
+				{ name: "sessions.get", rest: "GET /sessions/:id", params: { id: { type: "uuid" }, fields: { type: "string", optional: true } }, permissions: ["$owner"] },
+				{ name: "auth.login", rest: "POST /auth/login", params: { $$strict: true, email: { type: "email" }, password: { type: "string" } }, permissions: ["public"] }
+			],
+			"/api",
+			"1.0.0"
+		) as any;
+		const get = document.paths["/api/sessions/{id}"].get;
+		expect(get.parameters).toEqual([
+			{ name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } },
+			{ name: "fields", in: "query", required: false, schema: { type: "string" } }
+		]);
+		expect(get.security).toEqual([{ bearerAuth: [] }]);
+		expect(get["x-permissions"]).toEqual(["$owner"]);
+		const login = document.paths["/api/auth/login"].post;
+		expect(login.security).toBeUndefined();
+		expect(login.requestBody.content["application/json"].schema).toMatchObject({ required: ["email", "password"], additionalProperties: false });
+	});
+});

@@ -1,0 +1,140 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { once } from "node:events";
+import { createWriteStream, mkdtempSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { migrateDatabase } from "../../lib/db/migrator";
+import { httpClient, practiceSession, type Account } from "../support/http-client";
+import { createScratchDatabase } from "../support/postgres";
+
+/**
+ * Two processes joined by real NATS: the gateway and auth in one, the practice services in
+ * the other, as SERVICES splits them in production. The practice node is stopped and
+ * crashed mid-test; requests sent meanwhile must be retried to success, once each.
+ */
+const NATS_URL = process.env.TEST_NATS_URL ?? "nats://127.0.0.1:4222";
+const logDir = mkdtempSync(path.join(os.tmpdir(), "etude-multinode-"));
+const namespace = `mn-${randomUUID().slice(0, 8)}`;
+let database: Awaited<ReturnType<typeof createScratchDatabase>>;
+let port: number;
+let gateway: ChildProcess;
+let practice: ChildProcess;
+let practiceStarts = 0;
+let http: ReturnType<typeof httpClient>;
+let student: Account;
+
+async function freePort(): Promise<number> {
+	const server = createServer().listen(0, "127.0.0.1");
+	await once(server, "listening");
+	const { port } = server.address() as { port: number };
+	server.close();
+	return port;
+}
+
+function startNode(name: string, services: string, extra: Record<string, string> = {}): ChildProcess {
+	const log = createWriteStream(path.join(logDir, `${name}.log`), { flags: "a" });
+	const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
+		cwd: path.resolve(__dirname, "../.."),
+		env: {
+			...process.env,
+			NODE_ENV: "test",
+			TRANSPORTER: NATS_URL,
+			NAMESPACE: namespace,
+			SERVICES: services,
+			DATABASE_URL: database.url,
+			JWT_SECRET: "multinode-secret-that-is-long-enough-for-hs256",
+			LOG_LEVEL: "info",
+			RATE_LIMIT_PER_MINUTE: "0",
+			REQUEST_TIMEOUT_MS: "3000",
+			DATA_DIR: logDir,
+			...extra
+		},
+		stdio: ["ignore", "pipe", "pipe"]
+	});
+	child.stdout!.pipe(log);
+	child.stderr!.pipe(log);
+	return child;
+}
+
+function startPracticeNode(): ChildProcess {
+	practiceStarts += 1;
+	return startNode(`practice-${practiceStarts}`, "practice");
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (Date.now() < deadline) {
+		if (await check().catch(() => false)) return;
+		await new Promise((resolve) => setTimeout(resolve, 200));
+	}
+	throw new Error(`Timed out waiting for ${what}; logs in ${logDir}`);
+}
+
+async function practiceIsServing(): Promise<boolean> {
+	const health = await http.request("GET", "/api/health");
+	return health.status === 200 && "sessions" in (health.body.databases ?? {});
+}
+
+async function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+	if (child.exitCode !== null || child.signalCode !== null) return;
+	const exited = once(child, "exit");
+	child.kill(signal);
+	await exited;
+}
+
+beforeAll(async () => {
+	database = await createScratchDatabase("etude_mn");
+	await migrateDatabase(database.url);
+	port = await freePort();
+	http = httpClient(`http://127.0.0.1:${port}`);
+	gateway = startNode("gateway", "api,auth", { PORT: String(port) });
+	practice = startPracticeNode();
+	await waitFor("both nodes", practiceIsServing, 60_000);
+	student = await http.register("student");
+});
+
+afterAll(async () => {
+	await Promise.all([gateway, practice].filter(Boolean).map((child) => stop(child, "SIGTERM")));
+	await database?.drop();
+});
+
+describe("a gateway node and a practice node over NATS", () => {
+	it("serves practice requests through the gateway from the other process", async () => {
+		const health = await http.request("GET", "/api/health");
+		expect(health.body.transporter).toEqual({ type: "nats", connected: true });
+		const created = await http.request("POST", "/api/sessions", { token: student.token, body: practiceSession() });
+		expect(created.status).toBe(201);
+		expect(created.body.studentId).toBe(student.id);
+		expect(readFileSync(path.join(logDir, "gateway.log"), "utf8")).not.toMatch(/"svc":"sessions"/);
+	});
+
+	it("holds a request while the practice node restarts, then serves it exactly once", async () => {
+		await stop(practice, "SIGTERM");
+		const session = practiceSession();
+		const pending = http.request("POST", "/api/sessions", { token: student.token, body: session });
+		await new Promise((resolve) => setTimeout(resolve, 1000));
+		practice = startPracticeNode();
+		const response = await pending;
+		expect(response.status, JSON.stringify(response.body)).toBe(201);
+		const list = await http.request("GET", "/api/sessions?limit=100", { token: student.token });
+		expect(list.body.items.filter((item: { id: string }) => item.id === session.id)).toHaveLength(1);
+	});
+
+	it("retries a request sent to a practice node that crashed, once a new one is up, without a duplicate", async () => {
+		await waitFor("the restarted practice node", practiceIsServing);
+		await stop(practice, "SIGKILL");
+		const session = practiceSession();
+		// The gateway still believes in the dead node: the request times out there and is retried.
+		const pending = http.request("POST", "/api/sessions", { token: student.token, body: session });
+		practice = startPracticeNode();
+		const response = await pending;
+		expect(response.status, JSON.stringify(response.body)).toBe(201);
+		const again = await http.request("POST", "/api/sessions", { token: student.token, body: session });
+		expect(again.status).toBe(200);
+		const list = await http.request("GET", "/api/sessions?limit=100", { token: student.token });
+		expect(list.body.items.filter((item: { id: string }) => item.id === session.id)).toHaveLength(1);
+	});
+});
