@@ -11,5 +11,6 @@ export interface AuthenticatedUser {
 export interface EtudeMeta {
 	user?: AuthenticatedUser;
 	$statusCode?: number;
+	$location?: string;
 	$responseHeaders?: Record<string, string>;
 }

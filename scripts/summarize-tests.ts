@@ -2,12 +2,19 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 
-const folder = process.argv[2];
+interface VitestJsonReport {
+	numPassedTests: number;
+	numFailedTests: number;
+	numPendingTests: number;
+	numTodoTests: number;
+}
+
+const folder = process.argv[2] ?? "test-results/vitest";
 let passed = 0;
 let failed = 0;
 let skipped = 0;
 for (const file of readdirSync(folder).filter((name) => name.endsWith(".json"))) {
-	const report = JSON.parse(readFileSync(path.join(folder, file), "utf8"));
+	const report = JSON.parse(readFileSync(path.join(folder, file), "utf8")) as VitestJsonReport;
 	passed += report.numPassedTests;
 	failed += report.numFailedTests;
 	skipped += report.numPendingTests + report.numTodoTests;

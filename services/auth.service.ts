@@ -143,6 +143,7 @@ export default function authService(config: NodeConfig): ServiceSchema {
 						return row;
 					});
 					ctx.meta.$statusCode = 201;
+					ctx.meta.$location = "/api/me";
 					ctx.emit("auth.registered", { userId: user.id, role: user.role });
 					return this.issueTokens(user);
 				}
@@ -267,7 +268,26 @@ export default function authService(config: NodeConfig): ServiceSchema {
 					const code = Array.from({ length: INVITE_LENGTH }, () => INVITE_ALPHABET[randomInt(INVITE_ALPHABET.length)]).join("");
 					await TeacherInvite.create({ code, teacherId: ctx.meta.user!.id, expiresAt });
 					ctx.meta.$statusCode = 201;
+					ctx.meta.$location = "/api/teachers/invites";
 					return { code, expiresAt: expiresAt.toISOString() };
+				}
+			},
+
+			listInvites: {
+				rest: "GET /teachers/invites",
+				permissions: ["teacher"],
+				openapi: { summary: "This teacher's invite codes that can still be redeemed" },
+				async handler(ctx: AuthContext): Promise<Array<{ code: string; expiresAt: string }>> {
+					const { TeacherInvite } = this.models as AuthModels;
+					const invites = await TeacherInvite.findAll({
+						where: { teacherId: ctx.meta.user!.id, expiresAt: { [Op.gt]: new Date() } },
+						order: [["expiresAt", "DESC"]],
+						raw: true
+					});
+					return (invites as unknown as Array<{ code: string; expiresAt: Date }>).map((invite) => ({
+						code: invite.code,
+						expiresAt: invite.expiresAt.toISOString()
+					}));
 				}
 			},
 

@@ -163,6 +163,7 @@ export default function sessionsService(): ServiceSchema {
 					if (!row) throw new ConflictError("This id belongs to another session", "ERR_ID_CONFLICT");
 					if (row.deletedAt) throw new EtudeClientError("This session was deleted", 410, "ERR_SESSION_DELETED");
 					ctx.meta.$statusCode = created ? 201 : 200;
+					if (created) ctx.meta.$location = `/api/sessions/${id}`;
 					if (created) ctx.emit("sessions.created", { sessionId: id, studentId: student.id });
 					return toView(row, created ? new Map(tags.map((tag) => [tag.id, tag])) : await this.tagsFor(ctx, [row]));
 				}

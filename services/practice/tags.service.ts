@@ -86,6 +86,7 @@ export default function tagsService(): ServiceSchema {
 					);
 					if (!created) throw new ConflictError("You already have a tag with this name", "ERR_TAG_NAME_TAKEN");
 					ctx.meta.$statusCode = 201;
+					ctx.meta.$location = `/api/tags/${(created as TagRow).id}`;
 					return summary(created as TagRow);
 				}
 			},

@@ -141,6 +141,8 @@ describe("teacher and student links", () => {
 		const invite = await http.request("POST", "/api/teachers/invites", { token: teacher.token });
 		expect(invite.status).toBe(201);
 		expect(invite.body.code).toMatch(/^[A-Z2-9]{8}$/);
+		const invites = await http.request("GET", "/api/teachers/invites", { token: teacher.token });
+		expect(invites.body).toEqual([invite.body]);
 
 		const linked = await http.request("POST", "/api/students/link", { token: student.token, body: { code: invite.body.code.toLowerCase() } });
 		expect(linked.body).toEqual({ teacher: { id: teacher.id, name: "Ms Lee" } });

@@ -25,6 +25,7 @@ describe("logging practice", () => {
 		const first = await http.request("POST", "/api/sessions", { token: student.token, body: session });
 		const second = await http.request("POST", "/api/sessions", { token: student.token, body: session });
 		expect(first.status).toBe(201);
+		expect(first.headers.get("location")).toBe(`/api/sessions/${session.id}`);
 		expect(second.status).toBe(200);
 		expect(second.body).toEqual(first.body);
 		expect(first.body).toMatchObject({ id: session.id, studentId: student.id, focus: "scales", durationMinutes: 45, selfRating: 4 });

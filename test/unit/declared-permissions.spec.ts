@@ -39,6 +39,7 @@ describe("declared permissions", () => {
 			"auth.updateMe": "authenticated",
 			"auth.deleteMe": "authenticated",
 			"auth.createInvite": "teacher",
+			"auth.listInvites": "teacher",
 			"auth.redeemInvite": "student",
 			"auth.listTeachers": "student",
 			"auth.listStudents": "teacher",
