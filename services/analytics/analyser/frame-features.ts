@@ -60,7 +60,9 @@ export class FrameFeatureExtractor {
 	private logMagnitude: Float64Array;
 	private readonly magnitudeScale: number;
 	private readonly pitch: YinPitchEstimator;
+	/** Samples not yet consumed by a whole frame; grows once to frameSize + chunk length, then is reused. */
 	private pending = new Float32Array(0);
+	private pendingLength = 0;
 	private readonly features: FrameFeatures;
 
 	constructor(sampleRateHz: number) {
@@ -93,12 +95,17 @@ export class FrameFeatureExtractor {
 		const { frameSize, hopSize } = this.layout;
 		this.features.sampleCount += samples.length;
 		for (const sample of samples) if (Math.abs(sample) >= CLIP_LEVEL) this.features.clippedSampleCount++;
-		const work = new Float32Array(this.pending.length + samples.length);
-		work.set(this.pending);
-		work.set(samples, this.pending.length);
+		const available = this.pendingLength + samples.length;
+		if (available > this.pending.length) {
+			const grown = new Float32Array(available);
+			grown.set(this.pending.subarray(0, this.pendingLength));
+			this.pending = grown;
+		}
+		this.pending.set(samples, this.pendingLength);
 		let offset = 0;
-		for (; offset + frameSize <= work.length; offset += hopSize) this.analyseFrame(work.subarray(offset, offset + frameSize));
-		this.pending = work.slice(offset);
+		for (; offset + frameSize <= available; offset += hopSize) this.analyseFrame(this.pending.subarray(offset, offset + frameSize));
+		this.pending.copyWithin(0, offset, available);
+		this.pendingLength = available - offset;
 	}
 
 	finish(): FrameFeatures {

@@ -20,7 +20,7 @@ async function readAll(path: string, chunkFrames?: number): Promise<Float32Array
 	const { file, format } = await openWav(path);
 	try {
 		const chunks: Float32Array[] = [];
-		for await (const chunk of streamMonoSamples(file, format, chunkFrames)) chunks.push(chunk);
+		for await (const chunk of streamMonoSamples(file, format, chunkFrames)) chunks.push(chunk.slice());
 		const samples = new Float32Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
 		let offset = 0;
 		for (const chunk of chunks) {

@@ -92,7 +92,8 @@ function sampleReader(format: WavFormat): (bytes: Buffer, offset: number) => num
 
 /**
  * Yields the recording as mono samples in [-1, 1], `chunkFrames` at a time, so memory stays bounded
- * by the chunk size whatever the recording length. Channels are averaged.
+ * by the chunk size whatever the recording length. Channels are averaged. The yielded array is
+ * reused for the next chunk: copy it to keep it.
  */
 export async function* streamMonoSamples(
 	file: FileHandle,
@@ -103,12 +104,13 @@ export async function* streamMonoSamples(
 	const bytesPerFrame = bytesPerSample * format.channelCount;
 	const readSample = sampleReader(format);
 	const bytes = Buffer.alloc(chunkFrames * bytesPerFrame);
+	const monoChunk = new Float32Array(chunkFrames);
 	for (let firstFrame = 0; firstFrame < format.frameCount; firstFrame += chunkFrames) {
 		const framesWanted = Math.min(chunkFrames, format.frameCount - firstFrame);
 		const { bytesRead } = await file.read(bytes, 0, framesWanted * bytesPerFrame, format.dataOffset + firstFrame * bytesPerFrame);
 		const framesRead = Math.floor(bytesRead / bytesPerFrame);
 		if (framesRead === 0) return;
-		const mono = new Float32Array(framesRead);
+		const mono = monoChunk.subarray(0, framesRead);
 		for (let frame = 0; frame < framesRead; frame++) {
 			let sum = 0;
 			for (let channel = 0; channel < format.channelCount; channel++) {
