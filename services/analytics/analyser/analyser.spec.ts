@@ -107,7 +107,8 @@ describe("vibrato", () => {
 		{ f0Hz: 440, rateHz: 6, extentCents: 40 },
 		{ f0Hz: 659.26, rateHz: 7.3, extentCents: 60 },
 		{ f0Hz: 880, rateHz: 4, extentCents: 12 },
-		{ f0Hz: 130.81, rateHz: 8.5, extentCents: 25 }
+		{ f0Hz: 130.81, rateHz: 8.5, extentCents: 25 },
+		{ f0Hz: 300, rateHz: 6.123, extentCents: 18 }
 	])("measures $rateHz Hz / $extentCents cents vibrato on $f0Hz Hz within ±0.3 Hz and ±5 cents", async ({ f0Hz, rateHz, extentCents }) => {
 		const { metrics } = await analyseSamples(sustainedTone(f0Hz, 3, { vibratoRateHz: rateHz, vibratoExtentCents: extentCents }));
 		expect(metrics.vibratoNotePercent).toBe(100);
