@@ -13,7 +13,7 @@
  */
 import { execFile } from "node:child_process";
 import { createWriteStream } from "node:fs";
-import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, open, rm, stat } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
@@ -33,7 +33,7 @@ import { startS3Server } from "../../test/support/s3-server";
 
 const CLIP_SECONDS = Number(process.env.BENCH_CLIP_SECONDS ?? 60);
 const UPLOAD_MEGABYTES = Number(process.env.BENCH_UPLOAD_MB ?? 200);
-const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const FIRST_RESULTS_MAX_RATIO = 0.05;
 const TRANSCODE_MAX_RATIO = 1.15;
 const UPLOAD_MIN_MEGABYTES_PER_SECOND = 100;
@@ -143,13 +143,33 @@ async function uploadMegabytesPerSecond(storage: ObjectStorage, sizeBytes: numbe
 	return sizeBytes / MEGABYTE / seconds;
 }
 
+/** The baseline: what the disk takes for the same stream, flushed like LocalDiskObjectStorage flushes it. */
+async function rawWriteMegabytesPerSecond(filePath: string, sizeBytes: number): Promise<number> {
+	const seconds = await timeSeconds(async () => {
+		await pipeline(uploadBody(sizeBytes), createWriteStream(filePath));
+		const file = await open(filePath, "r+");
+		await file.sync();
+		await file.close();
+	});
+	await rm(filePath);
+	return sizeBytes / MEGABYTE / seconds;
+}
+
+/** s3rver's own ceiling: one presigned PUT of the same bytes, no client-side hashing or part splitting. */
+async function presignedPutMegabytesPerSecond(storage: ObjectStorage, sizeBytes: number): Promise<number> {
+	const wholeBody = Buffer.alloc(sizeBytes, 0x5a);
+	const key = newObjectKey("bench", "ceiling.bin");
+	const presignedPutUrl = await storage.presignedPutUrl(key, 600);
+	const seconds = await timeSeconds(async () => {
+		const response = await fetch(presignedPutUrl, { method: "PUT", body: wholeBody });
+		if (!response.ok) throw new Error(`s3rver answered ${response.status} to the presigned PUT`);
+	});
+	await storage.delete(key);
+	return sizeBytes / MEGABYTE / seconds;
+}
+
 async function benchStorage(workDir: string): Promise<void> {
 	const sizeBytes = UPLOAD_MEGABYTES * MEGABYTE;
-	const rawFilePath = path.join(workDir, "raw-write.bin");
-	const rawSeconds = await timeSeconds(() => pipeline(uploadBody(sizeBytes), createWriteStream(rawFilePath)));
-	await rm(rawFilePath);
-	const rawMegabytesPerSecond = UPLOAD_MEGABYTES / rawSeconds;
-
 	const localStorage = createObjectStorage({
 		backend: "local-disk",
 		rootDir: path.join(workDir, "objects"),
@@ -157,11 +177,8 @@ async function benchStorage(workDir: string): Promise<void> {
 		urlSigningSecret: "bench-secret-bench-secret-bench-secret"
 	});
 	await localStorage.ensureBucket();
-	const localMegabytesPerSecond = await uploadMegabytesPerSecond(localStorage, sizeBytes);
-
 	const s3Server = await startS3Server();
-	let s3MegabytesPerSecond: number;
-	let s3rverCeilingMegabytesPerSecond: number;
+	const best = { raw: 0, local: 0, s3: 0, s3rverCeiling: 0 };
 	try {
 		const s3Storage = createObjectStorage({
 			backend: "s3",
@@ -172,33 +189,30 @@ async function benchStorage(workDir: string): Promise<void> {
 			bucket: "etude-bench"
 		});
 		await s3Storage.ensureBucket();
-		s3MegabytesPerSecond = await uploadMegabytesPerSecond(s3Storage, sizeBytes);
-		// s3rver's own ceiling: one presigned PUT of the same bytes, no client-side hashing or part splitting.
-		const wholeBody = Buffer.alloc(sizeBytes, 0x5a);
-		const presignedPutUrl = await s3Storage.presignedPutUrl(newObjectKey("bench", "ceiling.bin"), 600);
-		const ceilingSeconds = await timeSeconds(async () => {
-			const response = await fetch(presignedPutUrl, { method: "PUT", body: wholeBody });
-			if (!response.ok) throw new Error(`s3rver answered ${response.status} to the presigned PUT`);
-		});
-		s3rverCeilingMegabytesPerSecond = UPLOAD_MEGABYTES / ceilingSeconds;
+		for (let attempt = 0; attempt < REPEATS; attempt++) {
+			best.raw = Math.max(best.raw, await rawWriteMegabytesPerSecond(path.join(workDir, "raw-write.bin"), sizeBytes));
+			best.local = Math.max(best.local, await uploadMegabytesPerSecond(localStorage, sizeBytes));
+			best.s3 = Math.max(best.s3, await uploadMegabytesPerSecond(s3Storage, sizeBytes));
+			best.s3rverCeiling = Math.max(best.s3rverCeiling, await presignedPutMegabytesPerSecond(s3Storage, sizeBytes));
+		}
 	} finally {
 		await s3Server.stop();
 	}
 
 	print();
-	print(`Storage, one ${UPLOAD_MEGABYTES} MB stream upload (baseline: the same stream written straight to a file)`);
+	print(`Storage, one ${UPLOAD_MEGABYTES} MB stream upload, best of ${REPEATS} (baseline: the same stream written to a file and fsynced)`);
 	print(`${"backend".padEnd(40)} ${"MB/s".padStart(8)} ${"ratio".padStart(7)}  target`);
 	const rows: [string, number, boolean][] = [
-		["raw file write (baseline)", rawMegabytesPerSecond, false],
-		["LocalDiskObjectStorage.put", localMegabytesPerSecond, true],
-		["S3ObjectStorage.put → s3rver (loopback)", s3MegabytesPerSecond, true],
-		["s3rver ceiling: one presigned PUT (fetch)", s3rverCeilingMegabytesPerSecond, false]
+		["raw file write + fsync (baseline)", best.raw, false],
+		["LocalDiskObjectStorage.put", best.local, true],
+		["S3ObjectStorage.put → s3rver (loopback)", best.s3, true],
+		["s3rver ceiling: one presigned PUT (fetch)", best.s3rverCeiling, false]
 	];
 	for (const [backend, megabytesPerSecond, hasTarget] of rows) {
 		const outcome = hasTarget
 			? `≥ ${UPLOAD_MIN_MEGABYTES_PER_SECOND} MB/s  ${verdict(megabytesPerSecond, UPLOAD_MIN_MEGABYTES_PER_SECOND, true)}`
 			: "";
-		const ratio = megabytesPerSecond / rawMegabytesPerSecond;
+		const ratio = megabytesPerSecond / best.raw;
 		print(`${backend.padEnd(40)} ${megabytesPerSecond.toFixed(0).padStart(8)} ${ratio.toFixed(2).padStart(7)}  ${outcome}`);
 	}
 }

@@ -22,6 +22,16 @@ function isMissingFileError(error: unknown): boolean {
 	return (error as NodeJS.ErrnoException).code === "ENOENT";
 }
 
+/** Without fsync before the rename, a crash could leave a complete-looking name over an empty file. */
+async function flushToDisk(filePath: string): Promise<void> {
+	const file = await open(filePath, "r+");
+	try {
+		await file.sync();
+	} finally {
+		await file.close();
+	}
+}
+
 /**
  * Objects as files under `rootDir`, content types in a sidecar JSON under `rootDir/.metadata`.
  * Like a bucket, the root must exist (ensureBucket) before the first put.
@@ -46,6 +56,7 @@ export class LocalDiskObjectStorage implements ObjectStorage {
 		try {
 			// The pipeline must own the body before the first await, or an early body error would go unhandled.
 			await pipeline(Buffer.isBuffer(body) ? Readable.from([body]) : body, createWriteStream(tempPath));
+			await flushToDisk(tempPath);
 			await mkdir(path.dirname(metadataPath), { recursive: true });
 			await writeFile(metadataPath, JSON.stringify(metadata));
 			await mkdir(path.dirname(objectPath), { recursive: true });
