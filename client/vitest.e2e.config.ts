@@ -6,6 +6,7 @@ export default defineConfig({
 		include: ["e2e/**/*.e2e.ts"],
 		testTimeout: 120_000,
 		hookTimeout: 120_000,
-		fileParallelism: false
+		fileParallelism: false,
+		globalSetup: ["e2e/global-setup.ts"]
 	}
 });

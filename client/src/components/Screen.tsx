@@ -1,5 +1,5 @@
 import { IonBackButton, IonButtons, IonContent, IonHeader, IonPage, IonTitle, IonToolbar } from "@ionic/react";
-import type { ReactNode } from "react";
+import type { ReactNode, Ref } from "react";
 
 interface ScreenProps {
 	title: string;
@@ -9,10 +9,21 @@ interface ScreenProps {
 	/** Things that sit outside the centred column, such as a pull-to-refresh. */
 	beforeContent?: ReactNode;
 	children: ReactNode;
+	contentRef?: Ref<HTMLIonContentElement>;
+	/** Wider column for screens laid out in two columns on tablets. */
+	wide?: boolean;
 }
 
 /** One screen: an IonPage with its own header, content centred to a readable width on wide screens. */
-export function Screen({ title, backHref, padded = false, beforeContent, children }: ScreenProps) {
+export function Screen({
+	title,
+	backHref,
+	padded = false,
+	beforeContent,
+	children,
+	contentRef,
+	wide = false
+}: ScreenProps) {
 	return (
 		<IonPage>
 			<IonHeader>
@@ -25,9 +36,9 @@ export function Screen({ title, backHref, padded = false, beforeContent, childre
 					<IonTitle>{title}</IonTitle>
 				</IonToolbar>
 			</IonHeader>
-			<IonContent className={padded ? "ion-padding" : undefined}>
+			<IonContent ref={contentRef} className={padded ? "ion-padding" : undefined}>
 				{beforeContent}
-				<div className="etude-narrow">{children}</div>
+				<div className={wide ? "etude-wide" : "etude-narrow"}>{children}</div>
 			</IonContent>
 		</IonPage>
 	);

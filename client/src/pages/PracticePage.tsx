@@ -1,5 +1,5 @@
 import { useIonToast } from "@ionic/react";
-import { useState } from "react";
+import { useRef, useState } from "react";
 import { PracticeTimer, type TimedPractice } from "../components/PracticeTimer";
 import { SessionLogForm } from "../components/SessionLogForm";
 import { TagPicker } from "../components/TagPicker";
@@ -10,7 +10,7 @@ import { useSync } from "../data/sync-context";
 import type { NewPracticeSession } from "../models/session";
 
 export default function PracticePage() {
-	const { logSession, ready, online } = useSync();
+	const { logSession } = useSync();
 	const tags = useTags();
 	const createTag = useCreateTag();
 	const [timed, setTimed] = useState<TimedPractice | undefined>();
@@ -18,6 +18,8 @@ export default function PracticePage() {
 	// A new key gives a fresh form after each save or timer stop.
 	const [formKey, setFormKey] = useState(0);
 	const [presentToast] = useIonToast();
+	const [saveError, setSaveError] = useState<unknown>(null);
+	const contentRef = useRef<HTMLIonContentElement>(null);
 
 	function onTimerStop(practice: TimedPractice) {
 		setTimed(practice);
@@ -25,10 +27,18 @@ export default function PracticePage() {
 	}
 
 	async function save(session: Omit<NewPracticeSession, "id">) {
-		await logSession({ id: crypto.randomUUID(), ...session });
+		setSaveError(null);
+		let online: boolean;
+		try {
+			({ online } = await logSession({ id: crypto.randomUUID(), ...session }));
+		} catch (error) {
+			setSaveError(error);
+			return;
+		}
 		setTimed(undefined);
 		setSelectedTagIds([]);
 		setFormKey((key) => key + 1);
+		void contentRef.current?.scrollToTop(300);
 		await presentToast({
 			message: online ? "Session saved." : "Session saved on this device. It will sync when you're back online.",
 			duration: 2500,
@@ -37,24 +47,28 @@ export default function PracticePage() {
 	}
 
 	return (
-		<Screen title="Practice" padded>
-			<PracticeTimer onStop={onTimerStop} />
-			<h2>Log a session</h2>
-			<ErrorNote error={tags.error ?? createTag.error} />
-			<SessionLogForm
-				key={formKey}
-				timed={timed}
-				selectedTagIds={selectedTagIds}
-				onSubmit={ready ? save : () => undefined}
-				tagPicker={
-					<TagPicker
-						tags={tags.data ?? []}
+		<Screen title="Practice" padded wide contentRef={contentRef}>
+			<div className="etude-practice">
+				<PracticeTimer onStop={onTimerStop} />
+				<section aria-label="Log a session">
+					<h2>Log a session</h2>
+					<ErrorNote error={tags.error ?? createTag.error ?? saveError} />
+					<SessionLogForm
+						key={formKey}
+						timed={timed}
 						selectedTagIds={selectedTagIds}
-						onChange={setSelectedTagIds}
-						onCreateTag={createTag.mutateAsync}
+						onSubmit={save}
+						tagPicker={
+							<TagPicker
+								tags={tags.data ?? []}
+								selectedTagIds={selectedTagIds}
+								onChange={setSelectedTagIds}
+								onCreateTag={createTag.mutateAsync}
+							/>
+						}
 					/>
-				}
-			/>
+				</section>
+			</div>
 		</Screen>
 	);
 }

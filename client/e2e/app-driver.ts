@@ -1,0 +1,122 @@
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
+
+/** Screenshots go to test-results/ at the repository root, as the team's other test output does. */
+export const SCREENSHOT_DIR = resolve(import.meta.dirname, "../../test-results/client-e2e");
+
+export const VIEWPORTS = {
+	phone: { width: 390, height: 844 },
+	tablet: { width: 1024, height: 768 }
+} as const;
+
+export function launchChromium(): Promise<Browser> {
+	return chromium.launch({
+		executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+		args: [
+			"--headless",
+			"--no-sandbox",
+			"--disable-gpu",
+			"--disable-quic",
+			"--no-first-run",
+			"--disable-background-networking",
+			"--disable-component-update",
+			"--disable-sync"
+		]
+	});
+}
+
+/** One Chromium for the tests of a file; each test opens its own context. */
+export function chromiumForThisFile(): () => Browser {
+	let browser: Browser | undefined;
+	beforeAll(async () => {
+		browser = await launchChromium();
+	});
+	afterAll(() => browser?.close());
+	return () => {
+		if (!browser) throw new Error("Chromium is not running yet");
+		return browser;
+	};
+}
+
+export async function screenshot(page: Page, name: string) {
+	mkdirSync(SCREENSHOT_DIR, { recursive: true });
+	// Let Ionic finish its page transition so the picture shows one screen.
+	await page.waitForTimeout(400);
+	await page.screenshot({ path: resolve(SCREENSHOT_DIR, `${name}.png`) });
+}
+
+export interface Student {
+	name: string;
+	email: string;
+	password: string;
+}
+
+/** Drives the app the way a student does: through labelled controls on the visible screen. */
+export class AppDriver {
+	constructor(
+		readonly page: Page,
+		readonly baseUrl: string
+	) {}
+
+	static async open(context: BrowserContext, baseUrl: string): Promise<AppDriver> {
+		const page = await context.newPage();
+		page.on("pageerror", (error) => console.error("page error:", error.message));
+		await page.goto(`${baseUrl}/`);
+		return new AppDriver(page, baseUrl);
+	}
+
+	/** Ionic keeps earlier pages of a stack in the DOM, hidden: only the visible one is meant. */
+	get screen() {
+		return this.page.locator(".ion-page:not(.ion-page-hidden)").last();
+	}
+
+	async register(student: Student) {
+		await this.page.getByRole("link", { name: "Create an account" }).click();
+		const form = this.page.getByRole("form", { name: "Create an account" });
+		await form.getByLabel("Your name").fill(student.name);
+		await form.getByLabel("Email").fill(student.email);
+		await form.getByLabel("Password (at least 8 characters)").fill(student.password);
+		await form.getByRole("button", { name: "Create account" }).click();
+		await this.page.waitForURL("**/tabs/practice");
+	}
+
+	async openTab(label: "Practice" | "Sessions" | "Progress" | "Settings") {
+		await this.page.locator("ion-tab-button", { hasText: label }).click();
+		await this.page.waitForURL(`**/tabs/${label.toLowerCase()}`);
+	}
+
+	async logSession(options: { focus: string; minutes: number; rating?: number; note?: string; newTag?: string }) {
+		await this.openTab("Practice");
+		const form = this.page.getByRole("form", { name: "Log a practice session" });
+		await form.locator("ion-select").click();
+		await this.page.locator("ion-popover ion-radio", { hasText: options.focus }).click();
+		await this.page.locator("ion-popover").waitFor({ state: "detached" });
+		await form.getByLabel("Minutes practised").fill(String(options.minutes));
+		if (options.rating) await form.locator("ion-radio", { hasText: `${options.rating}★` }).click();
+		if (options.note) await form.getByLabel("Note").fill(options.note);
+		if (options.newTag) {
+			await form.getByLabel("New tag", { exact: true }).fill(options.newTag);
+			await form.getByRole("button", { name: "Add tag" }).click();
+			await form.getByRole("checkbox", { name: `Tag ${options.newTag}`, checked: true }).waitFor();
+		}
+		await form.getByRole("button", { name: "Save session" }).click();
+		await this.page.locator("ion-toast").waitFor({ state: "attached" });
+	}
+}
+
+/** Reads the server's truth with the student's own credentials, beside the browser. */
+export async function sessionsOnServer(baseUrl: string, student: Student) {
+	const login = await fetch(`${baseUrl}/api/auth/login`, {
+		method: "POST",
+		headers: { "Content-Type": "application/json" },
+		body: JSON.stringify({ email: student.email, password: student.password })
+	});
+	const { token } = (await login.json()) as { token: string };
+	const list = await fetch(`${baseUrl}/api/sessions?limit=100`, { headers: { Authorization: `Bearer ${token}` } });
+	return (await list.json()) as {
+		items: Array<{ id: string; focus: string; durationMinutes: number; note: string | null }>;
+		total: number;
+	};
+}
