@@ -19,6 +19,17 @@ export interface DatabaseActor {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+// SET LOCAL returns no rows, so it can lead a multi-statement read without mixing into its result.
+const ACT_AS =
+	"SET LOCAL ROLE etude_app; SET LOCAL etude.user_id = :actingUserId; SET LOCAL etude.readable_students = :readableStudentIds";
+
+function actorReplacements(actor: DatabaseActor): { actingUserId: string; readableStudentIds: string } {
+	if (!UUID.test(actor.userId) || !actor.readableStudentIds.every((id) => UUID.test(id))) {
+		throw new Error("Row-level security needs UUID identities");
+	}
+	return { actingUserId: actor.userId, readableStudentIds: actor.readableStudentIds.join(",") };
+}
+
 /**
  * Sequelize models on the broker's shared pool through moleculer-db, with none of
  * moleculer-db's generic CRUD actions exposed: every action a service offers is written
@@ -61,20 +72,22 @@ export function DbMixin(defineModels: (sequelize: Sequelize) => ServiceModels): 
 			 * so PostgreSQL's row-level security policies hold even if a query forgets a filter.
 			 */
 			async transactionAs<T>(actor: DatabaseActor, work: (transaction: Transaction) => Promise<T>): Promise<T> {
-				if (!UUID.test(actor.userId) || !actor.readableStudentIds.every((id) => UUID.test(id))) {
-					throw new Error("transactionAs needs UUID identities");
-				}
 				const sequelize: Sequelize = this.sequelize;
 				return sequelize.transaction(async (transaction) => {
-					await sequelize.query(
-						"SELECT set_config('role', 'etude_app', true), set_config('etude.user_id', :userId, true), set_config('etude.readable_students', :readable, true)",
-						{
-							replacements: { userId: actor.userId, readable: actor.readableStudentIds.join(",") },
-							type: QueryTypes.SELECT,
-							transaction
-						}
-					);
+					await sequelize.query(ACT_AS, { replacements: actorReplacements(actor), transaction });
 					return work(transaction);
+				});
+			},
+
+			/**
+			 * One read statement under the same row-level security, in a single round trip: a
+			 * multi-statement query is its own implicit transaction, so the SET LOCALs end with it.
+			 */
+			async queryAs<T extends object>(actor: DatabaseActor, sql: string, replacements: Record<string, unknown> = {}): Promise<T[]> {
+				const sequelize: Sequelize = this.sequelize;
+				return sequelize.query<T>(`${ACT_AS}; ${sql}`, {
+					replacements: { ...replacements, ...actorReplacements(actor) },
+					type: QueryTypes.SELECT
 				});
 			}
 		},

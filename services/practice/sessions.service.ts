@@ -62,6 +62,7 @@ type SessionContext<P = Record<string, never>> = Context<P, EtudeMeta>;
 const SESSION_COLUMNS = `s.id, s.student_id AS "studentId", s.focus, s.start_ts AS "startedAt", s.end_ts AS "endedAt",
 	s.self_rating AS "selfRating", s.note, s.created_at AS "createdAt", s.updated_at AS "updatedAt", s.deleted_at AS "deletedAt",
 	COALESCE((SELECT array_agg(st.tag_id ORDER BY st.tag_id) FROM session_tags st WHERE st.session_id = s.id), '{}') AS "tagIds"`;
+const SESSION_BY_ID = `SELECT ${SESSION_COLUMNS} FROM practice_sessions s WHERE s.id = :id`;
 
 function defineModels(sequelize: Sequelize) {
 	const PracticeSession = sequelize.define(
@@ -197,12 +198,11 @@ export default function sessionsService(): ServiceSchema {
 					if (focus) conditions.push("s.focus = :focus");
 					if (tagId) conditions.push("EXISTS (SELECT 1 FROM session_tags f WHERE f.session_id = s.id AND f.tag_id = :tagId)");
 
-					const rows: Array<SessionRow & { total: string }> = await this.transactionAs(actor, (transaction: Transaction) =>
-						this.sequelize.query(
-							`SELECT ${SESSION_COLUMNS}, count(*) OVER () AS total FROM practice_sessions s
-							 WHERE ${conditions.join(" AND ")} ORDER BY s.start_ts DESC, s.id LIMIT :limit OFFSET :offset`,
-							{ replacements: { studentId, from, to, focus, tagId, limit, offset }, type: QueryTypes.SELECT, transaction }
-						)
+					const rows: Array<SessionRow & { total: string }> = await this.queryAs(
+						actor,
+						`SELECT ${SESSION_COLUMNS}, count(*) OVER () AS total FROM practice_sessions s
+						 WHERE ${conditions.join(" AND ")} ORDER BY s.start_ts DESC, s.id LIMIT :limit OFFSET :offset`,
+						{ studentId, from, to, focus, tagId, limit, offset }
 					);
 					const total = rows.length > 0 ? Number(rows[0]!.total) : await this.countSessions(actor, studentId, conditions, ctx.params);
 					const tagsById = await this.tagsFor(ctx, rows);
@@ -301,7 +301,7 @@ export default function sessionsService(): ServiceSchema {
 			async findEntity(ctx: SessionContext<{ id: string }>): Promise<SessionRow> {
 				const actor: DatabaseActor = await this.actorFor(ctx);
 				ctx.locals.actor = actor;
-				const row: SessionRow | null = await this.transactionAs(actor, (transaction: Transaction) => this.loadSession(ctx.params.id, transaction));
+				const [row]: SessionRow[] = await this.queryAs(actor, SESSION_BY_ID, { id: ctx.params.id });
 				if (!row || row.deletedAt) throw new NotFoundError("Practice session", "ERR_SESSION_NOT_FOUND");
 				return row;
 			},
@@ -327,7 +327,7 @@ export default function sessionsService(): ServiceSchema {
 			},
 
 			async loadSession(id: string, transaction: Transaction): Promise<SessionRow | null> {
-				const [row] = await this.sequelize.query(`SELECT ${SESSION_COLUMNS} FROM practice_sessions s WHERE s.id = :id`, {
+				const [row] = await this.sequelize.query(SESSION_BY_ID, {
 					replacements: { id },
 					type: QueryTypes.SELECT,
 					transaction
@@ -361,14 +361,12 @@ export default function sessionsService(): ServiceSchema {
 			},
 
 			async countSessions(actor: DatabaseActor, studentId: string, conditions: string[], params: Record<string, unknown>): Promise<number> {
-				const [result] = await this.transactionAs(actor, (transaction: Transaction) =>
-					this.sequelize.query(`SELECT count(*) AS total FROM practice_sessions s WHERE ${conditions.join(" AND ")}`, {
-						replacements: { ...params, studentId },
-						type: QueryTypes.SELECT,
-						transaction
-					})
+				const [result]: Array<{ total: string }> = await this.queryAs(
+					actor,
+					`SELECT count(*) AS total FROM practice_sessions s WHERE ${conditions.join(" AND ")}`,
+					{ ...params, studentId }
 				);
-				return Number((result as { total: string }).total);
+				return Number(result!.total);
 			}
 		}
 	};
