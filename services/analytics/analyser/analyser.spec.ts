@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -92,6 +92,19 @@ describe("tempo", () => {
 		const trueDriftMsPerBeat = slopePerIndex(intervalsOf(onsetsMs));
 		expect(trueDriftMsPerBeat).toBeLessThan(-6);
 		expect(Math.abs(metrics.tempoDriftMsPerBeat! - trueDriftMsPerBeat)).toBeLessThanOrEqual(1);
+	});
+
+	it("finds every onset of soft notes 14 dB (RMS) above room noise", async () => {
+		const { samples, onsetsMs } = noteTrain(Array(23).fill(500), 0, 3);
+		const soft = renderNotes(SAMPLE_RATE_HZ, samples.length / SAMPLE_RATE_HZ, onsetsMs.map((onsetMs, i) => ({ startS: onsetMs / 1000, durationS: 0.4, f0Hz: SCALE_HZ[i % 8]!, levelDbfs: -27 })));
+		const { metrics } = await analyseSamples(addNoise(soft, -50, 9));
+		expect(metrics.onsetCount).toBe(onsetsMs.length);
+		expect(Math.abs(metrics.tempoBpm! - 120)).toBeLessThanOrEqual(1);
+	});
+
+	it("does not split a sustained note with wide, fast vibrato into onsets", async () => {
+		const result = await analyseSamples(sustainedTone(660, 6, { levelDbfs: -6, vibratoRateHz: 8, vibratoExtentCents: 70 }));
+		expect(result.metrics.onsetCount).toBe(0);
 	});
 
 	it("reports too few onsets instead of a tempo for a single long note", async () => {
@@ -189,6 +202,7 @@ describe("signals without music", () => {
 	it("finds no pitch, pulse or vibrato in white noise, and a small dynamic range", async () => {
 		const result = await analyseSamples(addNoise(new Float32Array(SAMPLE_RATE_HZ * 4), -20, 5));
 		expect(result.missing.voicedPercent).toBe("unvoiced");
+		expect(result.metrics.onsetCount).toBe(0);
 		expect(result.metrics.tempoBpm).toBeNull();
 		expect(result.metrics.vibratoRateHz).toBeNull();
 		expect(result.metrics.dynamicRangeDb).toBeLessThan(2);
@@ -252,6 +266,26 @@ describe("recordings and files", () => {
 		expect(second).toEqual(first);
 		expect(first.analyserVersion).toBe(ANALYSER_VERSION);
 		expect(ANALYSER_VERSION).toMatch(/^\d+\.\d+\.\d+$/);
+	});
+
+	it("reads NaN and Infinity samples of a corrupt float file as silence, so no metric becomes NaN", async () => {
+		const samples = sustainedTone(440, 2);
+		samples.fill(Number.NaN, 10_000, 10_100);
+		samples.fill(Number.POSITIVE_INFINITY, 20_000, 20_010);
+		const result = await analyseSamples(samples, { bitDepth: "32f" });
+		expect(Math.abs(result.metrics.intonationMeanDeviationCents!)).toBeLessThanOrEqual(3);
+	});
+
+	it("refuses a recording longer than 30 minutes with ERR_RECORDING_TOO_LONG before reading it", async () => {
+		const wavPath = join(directory, "endless.wav");
+		await writeWav(wavPath, sustainedTone(440, 0.1), SAMPLE_RATE_HZ);
+		const header = (await readFile(wavPath)).subarray(0, 44);
+		const dataBytes = 31 * 60 * SAMPLE_RATE_HZ * 2;
+		header.writeUInt32LE(dataBytes, 40);
+		await writeFile(wavPath, header);
+		// Extending by truncate() makes a sparse file: 31 minutes of zeros without writing 82 MB.
+		await truncate(wavPath, 44 + dataBytes);
+		await expect(analyseRecording({ wavPath })).rejects.toMatchObject({ type: "ERR_RECORDING_TOO_LONG", code: 422 });
 	});
 
 	it("rejects a file that is not a WAV with ERR_NOT_DECODABLE", async () => {

@@ -8,6 +8,16 @@ export class RecordingNotDecodableError extends Errors.MoleculerClientError {
 	}
 }
 
+export class RecordingTooLongError extends Errors.MoleculerClientError {
+	constructor(durationMs: number, maxDurationMs: number) {
+		super(`Recording is ${Math.round(durationMs / 1000)} s long; the analyser accepts up to ${maxDurationMs / 1000} s`, 422, "ERR_RECORDING_TOO_LONG", {
+			durationMs,
+			maxDurationMs
+		});
+		this.name = "RecordingTooLongError";
+	}
+}
+
 /** An analysis option is outside the range the metrics are defined for. */
 export class InvalidAnalysisOptionError extends Errors.MoleculerClientError {
 	constructor(option: string, reason: string) {

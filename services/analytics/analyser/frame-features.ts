@@ -9,6 +9,8 @@ const CLIP_LEVEL = 0.999;
 const TARGET_FRAME_DURATION_S = 0.0464;
 /** Log compression of magnitudes so soft onsets weigh in flux almost as much as loud ones. */
 const FLUX_LOG_GAIN = 100;
+/** The previous frame's log spectrum is max-filtered over ±50 cents before comparison (SuperFlux's vibrato suppression). */
+const FLUX_MAX_FILTER_RATIO = 2 ** (50 / 1200);
 const MIN_F0_HZ = 55;
 const MAX_F0_HZ = 2500;
 const YIN_THRESHOLD = 0.15;
@@ -56,8 +58,10 @@ export class FrameFeatureExtractor {
 	private readonly window: Float64Array;
 	private readonly windowed: Float64Array;
 	private readonly spectrum: number[];
-	private previousLogMagnitude: Float64Array;
-	private logMagnitude: Float64Array;
+	private readonly logMagnitude: Float64Array;
+	/** The previous frame's log magnitudes, max-filtered across pitch. */
+	private readonly previousLogMagnitudeMax: Float64Array;
+	private readonly maxFilterQueue: Int32Array;
 	private readonly magnitudeScale: number;
 	private readonly pitch: YinPitchEstimator;
 	/** Samples not yet consumed by a whole frame; grows once to frameSize + chunk length, then is reused. */
@@ -79,8 +83,9 @@ export class FrameFeatureExtractor {
 		this.magnitudeScale = 2 / windowSum;
 		this.windowed = new Float64Array(frameSize);
 		this.spectrum = this.fft.createComplexArray() as number[];
-		this.previousLogMagnitude = new Float64Array(frameSize / 2 + 1);
 		this.logMagnitude = new Float64Array(frameSize / 2 + 1);
+		this.previousLogMagnitudeMax = new Float64Array(frameSize / 2 + 1);
+		this.maxFilterQueue = new Int32Array(frameSize / 2 + 1);
 		this.pitch = new YinPitchEstimator({
 			sampleRateHz,
 			windowSize: this.layout.pitchWindowSize,
@@ -127,21 +132,47 @@ export class FrameFeatureExtractor {
 		}
 	}
 
-	/** Mean half-wave-rectified rise of log magnitude per bin since the previous frame. */
+	/**
+	 * Mean half-wave-rectified rise of log magnitude per bin over the previous frame, where the previous
+	 * frame takes in each bin its maximum within ±50 cents: a partial that only moves in pitch (vibrato)
+	 * then shows no rise, and neither does noise, whose bins fluctuate below their neighbours' maxima.
+	 */
 	private spectralFlux(): number {
 		this.fft.realTransform(this.spectrum, this.windowed);
-		const binCount = this.logMagnitude.length;
+		const current = this.logMagnitude;
+		const previousMax = this.previousLogMagnitudeMax;
+		const binCount = current.length;
 		let flux = 0;
 		for (let k = 0; k < binCount; k++) {
 			const re = this.spectrum[2 * k]!;
 			const im = this.spectrum[2 * k + 1]!;
-			const magnitude = Math.sqrt(re * re + im * im) * this.magnitudeScale;
-			const logMagnitude = Math.log1p(FLUX_LOG_GAIN * magnitude);
-			this.logMagnitude[k] = logMagnitude;
-			const rise = logMagnitude - this.previousLogMagnitude[k]!;
+			const logMagnitude = Math.log1p(FLUX_LOG_GAIN * Math.sqrt(re * re + im * im) * this.magnitudeScale);
+			current[k] = logMagnitude;
+			const rise = logMagnitude - previousMax[k]!;
 			if (rise > 0) flux += rise;
 		}
-		[this.previousLogMagnitude, this.logMagnitude] = [this.logMagnitude, this.previousLogMagnitude];
-		return flux / binCount;
+		maxFilterAcrossPitch(current, previousMax, this.maxFilterQueue);
+		// The first frame has nothing before it: rising from "nothing" would make room noise at the start an onset.
+		return this.features.spectralFlux.length === 0 ? 0 : flux / binCount;
+	}
+}
+
+/**
+ * output[k] = max of input over bins within ±50 cents of bin k (at least ±1 bin). The window widens
+ * in proportion to frequency and both its ends only move up, so a monotonic queue gives it in O(bins).
+ */
+function maxFilterAcrossPitch(input: Float64Array, output: Float64Array, queue: Int32Array): void {
+	let head = 0;
+	let tail = 0;
+	let nextIn = 0;
+	for (let k = 0; k < input.length; k++) {
+		const halfWidth = Math.max(1, Math.round(k * (FLUX_MAX_FILTER_RATIO - 1)));
+		const windowEnd = Math.min(input.length - 1, k + halfWidth);
+		for (; nextIn <= windowEnd; nextIn++) {
+			while (tail > head && input[queue[tail - 1]!]! <= input[nextIn]!) tail--;
+			queue[tail++] = nextIn;
+		}
+		while (queue[head]! < k - halfWidth) head++;
+		output[k] = input[queue[head]!]!;
 	}
 }

@@ -11,7 +11,8 @@ import { TEMPO_METRICS, detectOnsetTimesMs, tempoMetrics, type TempoMetric } fro
 import { VIBRATO_METRICS, vibratoMetrics, type VibratoMetric } from "./vibrato";
 import { openWav, streamMonoSamples } from "./wav-stream";
 
-export { RecordingNotDecodableError, InvalidAnalysisOptionError } from "./errors";
+export { RecordingNotDecodableError, RecordingTooLongError, InvalidAnalysisOptionError } from "./errors";
+export { MAX_RECORDING_DURATION_MS } from "./wav-stream";
 export type { AnalysisCurves } from "./curves";
 export type { MissingReason } from "./metric-group";
 

@@ -8,12 +8,18 @@ export type TempoMetric = (typeof TEMPO_METRICS)[number];
 const SILENCE_FLOOR_RMS = 10 ** (SILENCE_FLOOR_DBFS / 20);
 /** Half-width of the moving median that adapts the threshold to the local flux level. */
 const THRESHOLD_MEDIAN_HALF_WIDTH_MS = 300;
-/** Onset peaks must stand this far above the local median (factor) and above an absolute floor. */
-const THRESHOLD_MEDIAN_FACTOR = 1.5;
-const THRESHOLD_FLUX_FLOOR = 0.005;
+/**
+ * Onset peaks must stand this far above the local median (factor) and above an absolute floor. With
+ * max-filtered flux, noise and vibrato stay near the median while attacks rise tens of times above it;
+ * tuned on the synthetic cases in the tests (soft notes 14 dB over room noise still found, wide 8 Hz vibrato not split).
+ */
+const THRESHOLD_MEDIAN_FACTOR = 3;
+const THRESHOLD_FLUX_FLOOR = 0.002;
 /** A peak must be the largest flux value within this distance, which also bounds the fastest note rate. */
 const PEAK_HALF_WIDTH_MS = 40;
 const MIN_ONSETS_FOR_TEMPO = 4;
+/** −1 dB: the level after a flux peak must not drop below this fraction of the level before it. */
+const FALLING_LEVEL_RATIO = 10 ** (-1 / 20);
 /** Inter-onset intervals longer than this multiple of the median are rests or phrase breaks, not beats. */
 const REST_IOI_FACTOR = 2.5;
 /** IOIs within this fraction of the median are averaged: the mean is free of hop quantisation, the median is not. */
@@ -29,11 +35,18 @@ export function detectOnsetTimesMs(features: FrameFeatures): number[] {
 	const onsetTimesMs: number[] = [];
 	for (let i = 0; i < flux.length; i++) {
 		if (frameRms[i]! < SILENCE_FLOOR_RMS || flux[i]! < THRESHOLD_FLUX_FLOOR) continue;
-		if (!isLocalMaximum(flux, i, peakHalfWidth)) continue;
+		if (!isLocalMaximum(flux, i, peakHalfWidth) || isLevelFalling(frameRms, i, peakHalfWidth)) continue;
 		const localMedian = median(flux.slice(Math.max(0, i - medianHalfWidth), i + medianHalfWidth + 1));
 		if (flux[i]! >= THRESHOLD_MEDIAN_FACTOR * localMedian + THRESHOLD_FLUX_FLOOR) onsetTimesMs.push(frameCentreMs(layout, i));
 	}
 	return onsetTimesMs;
+}
+
+/** Spectral change while the level falls is a note ending (the cut-off splatters across bins), not an onset. */
+function isLevelFalling(frameRms: readonly number[], index: number, halfWidth: number): boolean {
+	const before = mean(frameRms.slice(Math.max(0, index - halfWidth), index));
+	const after = mean(frameRms.slice(index + 1, index + 1 + halfWidth));
+	return before > 0 && after < before * FALLING_LEVEL_RATIO;
 }
 
 function isLocalMaximum(values: readonly number[], index: number, halfWidth: number): boolean {

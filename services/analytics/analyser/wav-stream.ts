@@ -1,5 +1,5 @@
 import { open, type FileHandle } from "node:fs/promises";
-import { RecordingNotDecodableError } from "./errors";
+import { RecordingNotDecodableError, RecordingTooLongError } from "./errors";
 
 export interface WavFormat {
 	sampleRateHz: number;
@@ -17,6 +17,8 @@ const WAVE_FORMAT_IEEE_FLOAT = 3;
 const WAVE_FORMAT_EXTENSIBLE = 0xfffe;
 const SUPPORTED_BITS: Record<WavFormat["sampleEncoding"], number[]> = { int: [8, 16, 24, 32], float: [32, 64] };
 const DEFAULT_CHUNK_FRAMES = 32_768;
+/** Recordings are at most 5 minutes; far longer files are refused rather than analysed for minutes. */
+export const MAX_RECORDING_DURATION_MS = 30 * 60 * 1000;
 
 async function readBytes(file: FileHandle, position: number, length: number): Promise<Buffer> {
 	const bytes = Buffer.alloc(length);
@@ -65,12 +67,21 @@ export async function readWavFormat(file: FileHandle): Promise<WavFormat> {
 			const bytesPerFrame = (format.bitsPerSample / 8) * format.channelCount;
 			const availableBytes = fileSize - bodyOffset;
 			const dataBytes = chunkSize === 0 || chunkSize > availableBytes ? availableBytes : chunkSize;
-			return { ...format, dataOffset: bodyOffset, frameCount: Math.floor(dataBytes / bytesPerFrame) };
+			const frameCount = Math.floor(dataBytes / bytesPerFrame);
+			const durationMs = (frameCount / format.sampleRateHz) * 1000;
+			if (durationMs > MAX_RECORDING_DURATION_MS) {
+				throw new RecordingTooLongError(durationMs, MAX_RECORDING_DURATION_MS);
+			}
+			return { ...format, dataOffset: bodyOffset, frameCount };
 		}
 		// RIFF chunks are padded to an even length.
 		position = bodyOffset + chunkSize + (chunkSize % 2);
 	}
 	throw new RecordingNotDecodableError(format ? "no data chunk" : "no fmt chunk");
+}
+
+function finiteOrZero(value: number): number {
+	return Number.isFinite(value) ? value : 0;
 }
 
 function sampleReader(format: WavFormat): (bytes: Buffer, offset: number) => number {
@@ -83,10 +94,11 @@ function sampleReader(format: WavFormat): (bytes: Buffer, offset: number) => num
 			return (bytes, offset) => bytes.readIntLE(offset, 3) / 8_388_608;
 		case "int32":
 			return (bytes, offset) => bytes.readInt32LE(offset) / 2_147_483_648;
+		// A corrupt float file can hold NaN or ±Infinity, which would turn every metric into NaN; they read as silence.
 		case "float32":
-			return (bytes, offset) => bytes.readFloatLE(offset);
+			return (bytes, offset) => finiteOrZero(bytes.readFloatLE(offset));
 		default:
-			return (bytes, offset) => bytes.readDoubleLE(offset);
+			return (bytes, offset) => finiteOrZero(bytes.readDoubleLE(offset));
 	}
 }
 
