@@ -42,6 +42,20 @@ const environmentSchema = z.object({
 	RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
 	REDIS_URL: optionalString,
 	METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+	CHANNEL_MAX_DELIVERIES: z.coerce.number().int().min(0).max(100).default(5),
+	S3_ENDPOINT: optionalString.refine((value) => value === undefined || /^https?:\/\//.test(value), {
+		message: "must be an http(s):// URL, or unset to keep objects on local disk"
+	}),
+	S3_REGION: z.string().default("us-east-1"),
+	S3_ACCESS_KEY: optionalString,
+	S3_SECRET_KEY: optionalString,
+	S3_BUCKET: z.string().default("etude"),
+	S3_PATH_STYLE: z.enum(["true", "false"]).default("true"),
+	PUBLIC_URL: optionalString.refine((value) => value === undefined || /^https?:\/\//.test(value), {
+		message: "must be the http(s):// address clients use to reach the api node"
+	}),
+	UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(2 * 1024 ** 3),
+	UPLOAD_QUOTA_BYTES: z.coerce.number().int().positive().default(20 * 1024 ** 3),
 	LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 	CLIENT_DIST_DIR: z.string().default("./client/dist")
 });
@@ -61,6 +75,9 @@ function crossFieldProblems(environment: NodeJS.ProcessEnv): string[] {
 	);
 	if (environment.NODE_ENV === "production" && !environment.JWT_SECRET?.trim()) {
 		problems.push("JWT_SECRET is required in production");
+	}
+	if (environment.S3_ENDPOINT?.trim() && !(environment.S3_ACCESS_KEY?.trim() && environment.S3_SECRET_KEY?.trim())) {
+		problems.push("S3_ACCESS_KEY and S3_SECRET_KEY are required with S3_ENDPOINT");
 	}
 	return problems;
 }
@@ -85,6 +102,12 @@ export interface EtudeConfig {
 	rateLimitPerMinute: number;
 	redisUrl?: string;
 	metricsPort: number;
+	channelMaxDeliveries: number;
+	/** Unset: objects on local disk under dataDir/objects. */
+	s3?: { endpointUrl: string; region: string; accessKey: string; secretKey: string; bucket: string; pathStyle: boolean };
+	publicUrl: string;
+	uploadMaxBytes: number;
+	uploadQuotaBytes: number;
 	logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 	clientDistDir: string;
 }
@@ -126,6 +149,20 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): EtudeC
 		rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
 		redisUrl: env.REDIS_URL,
 		metricsPort: env.METRICS_PORT,
+		channelMaxDeliveries: env.CHANNEL_MAX_DELIVERIES,
+		s3: env.S3_ENDPOINT
+			? {
+					endpointUrl: env.S3_ENDPOINT,
+					region: env.S3_REGION,
+					accessKey: env.S3_ACCESS_KEY ?? "",
+					secretKey: env.S3_SECRET_KEY ?? "",
+					bucket: env.S3_BUCKET,
+					pathStyle: env.S3_PATH_STYLE === "true"
+				}
+			: undefined,
+		publicUrl: env.PUBLIC_URL ?? `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PORT}`,
+		uploadMaxBytes: env.UPLOAD_MAX_BYTES,
+		uploadQuotaBytes: env.UPLOAD_QUOTA_BYTES,
 		logLevel: env.LOG_LEVEL,
 		clientDistDir: path.resolve(env.CLIENT_DIST_DIR)
 	};

@@ -1,6 +1,30 @@
-import type { BrokerOptions } from "moleculer";
+import { Middleware as ChannelsMiddleware } from "@moleculer/channels";
+import type { MiddlewareOptions } from "@moleculer/channels/types/src";
+import type { BrokerOptions, Middleware } from "moleculer";
 import type { EtudeConfig } from "./broker.config";
 import { PermissionsMiddleware } from "./middlewares/permissions.middleware";
+
+/**
+ * Durable work queues: JetStream when distributed (acknowledged, redelivered, dead-lettered),
+ * in-process otherwise, where the database is the source of truth for unfinished work.
+ */
+function channelsMiddleware(config: EtudeConfig): Middleware {
+	const adapter = config.transporter
+		? {
+				type: "NATS",
+				options: {
+					nats: { url: config.transporter },
+					// The library counts the first delivery as a retry: this is deliveries in all.
+					maxRetries: config.channelMaxDeliveries,
+					deadLettering: { enabled: true, queueName: "DEAD_LETTER" }
+				}
+			}
+		: { type: "Fake", options: {} };
+	// The package's generated types demand every adapter's options at once and a middleware
+	// shape Moleculer's own types do not accept; the runtime contract is the documented one.
+	const options = { adapter, context: true } as unknown as MiddlewareOptions;
+	return ChannelsMiddleware(options) as unknown as Middleware;
+}
 
 /**
  * Broker options for one Etude node, from validated configuration. The same code runs the
@@ -54,6 +78,9 @@ export function brokerOptions(config: EtudeConfig): BrokerOptions {
 				}
 			}
 		},
-		middlewares: [PermissionsMiddleware]
+		middlewares: [
+			PermissionsMiddleware,
+			channelsMiddleware(config)
+		]
 	};
 }
