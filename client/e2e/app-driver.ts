@@ -22,7 +22,10 @@ export function launchChromium(): Promise<Browser> {
 			"--no-first-run",
 			"--disable-background-networking",
 			"--disable-component-update",
-			"--disable-sync"
+			"--disable-sync",
+			// A synthetic camera and microphone, granted without a prompt, for the recording tests.
+			"--use-fake-ui-for-media-stream",
+			"--use-fake-device-for-media-stream"
 		]
 	});
 }

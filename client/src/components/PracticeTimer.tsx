@@ -1,5 +1,5 @@
 import { IonButton } from "@ionic/react";
-import { useEffect, useState } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import { formatClock } from "../util/format";
 
 export interface TimedPractice {
@@ -8,11 +8,16 @@ export interface TimedPractice {
 }
 
 interface PracticeTimerProps {
+	onStart?: () => void;
 	onStop: (practice: TimedPractice) => void;
+	/** Shown while the timer is stopped, such as the choice to record. */
+	whenIdle?: ReactNode;
+	/** Shown while it runs, such as the camera preview. */
+	whenRunning?: ReactNode;
 }
 
 /** Counts from a start instant rather than adding ticks, so a backgrounded tab still shows the true time. */
-export function PracticeTimer({ onStop }: PracticeTimerProps) {
+export function PracticeTimer({ onStart, onStop, whenIdle, whenRunning }: PracticeTimerProps) {
 	const [startedAtMs, setStartedAtMs] = useState<number | null>(null);
 	const [nowMs, setNowMs] = useState(() => Date.now());
 
@@ -28,6 +33,7 @@ export function PracticeTimer({ onStop }: PracticeTimerProps) {
 		const now = Date.now();
 		setStartedAtMs(now);
 		setNowMs(now);
+		onStart?.();
 	}
 
 	function stop() {
@@ -41,6 +47,7 @@ export function PracticeTimer({ onStop }: PracticeTimerProps) {
 			<div className="etude-timer" role="timer" aria-live="off">
 				{formatClock(elapsedMs)}
 			</div>
+			{startedAtMs === null ? whenIdle : whenRunning}
 			{startedAtMs === null ? (
 				<IonButton expand="block" onClick={start}>
 					Start practising

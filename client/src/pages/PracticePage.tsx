@@ -1,12 +1,15 @@
-import { useIonToast } from "@ionic/react";
+import { IonItem, IonNote, IonToggle, useIonToast } from "@ionic/react";
 import { useRef, useState } from "react";
 import { PracticeTimer, type TimedPractice } from "../components/PracticeTimer";
 import { SessionLogForm } from "../components/SessionLogForm";
 import { TagPicker } from "../components/TagPicker";
 import { ErrorNote } from "../components/ErrorNote";
+import { LivePreview } from "../components/LivePreview";
 import { Screen } from "../components/Screen";
 import { useCreateTag, useTags } from "../data/queries";
 import { useSync } from "../data/sync-context";
+import { usePracticeRecording } from "../data/use-practice-recording";
+import type { PracticeRecording } from "../models/recording";
 import type { NewPracticeSession } from "../models/session";
 
 export default function PracticePage() {
@@ -20,8 +23,12 @@ export default function PracticePage() {
 	const [presentToast] = useIonToast();
 	const [saveError, setSaveError] = useState<unknown>(null);
 	const contentRef = useRef<HTMLIonContentElement>(null);
+	const recorder = usePracticeRecording();
+	const [recordingWanted, setRecordingWanted] = useState(false);
+	const [recording, setRecording] = useState<PracticeRecording | undefined>();
 
-	function onTimerStop(practice: TimedPractice) {
+	async function onTimerStop(practice: TimedPractice) {
+		setRecording(recordingWanted ? await recorder.stop(practice.startedAt) : undefined);
 		setTimed(practice);
 		setFormKey((key) => key + 1);
 	}
@@ -30,12 +37,13 @@ export default function PracticePage() {
 		setSaveError(null);
 		let online: boolean;
 		try {
-			({ online } = await logSession({ id: crypto.randomUUID(), ...session }));
+			({ online } = await logSession({ id: crypto.randomUUID(), ...session }, recording));
 		} catch (error) {
 			setSaveError(error);
 			return;
 		}
 		setTimed(undefined);
+		setRecording(undefined);
 		setSelectedTagIds([]);
 		setFormKey((key) => key + 1);
 		void contentRef.current?.scrollToTop(300);
@@ -49,7 +57,30 @@ export default function PracticePage() {
 	return (
 		<Screen title="Practice" padded wide contentRef={contentRef}>
 			<div className="etude-practice">
-				<PracticeTimer onStop={onTimerStop} />
+				<PracticeTimer
+					onStart={() => {
+						if (recordingWanted) void recorder.start();
+					}}
+					onStop={(practice) => void onTimerStop(practice)}
+					whenIdle={
+						recorder.available && (
+							<IonItem lines="none">
+								<IonToggle checked={recordingWanted} onIonChange={(event) => setRecordingWanted(event.detail.checked)}>
+									Record video and motion
+								</IonToggle>
+							</IonItem>
+						)
+					}
+					whenRunning={recorder.stream && <LivePreview stream={recorder.stream} />}
+				/>
+				<ErrorNote error={recorder.error} />
+				{recording && (
+					<IonNote className="ion-display-block ion-padding-vertical" role="status">
+						Recording kept{recording.video ? `: ${(recording.video.size / 1_000_000).toFixed(1)} MB of video` : ""}
+						{recording.sensors ? `, ${recording.sensors.samples.length} motion samples` : ""}. It uploads once the
+						session is saved and synced.
+					</IonNote>
+				)}
 				<section aria-label="Log a session">
 					<h2>Log a session</h2>
 					<ErrorNote error={tags.error ?? createTag.error ?? saveError} />

@@ -14,6 +14,7 @@ import { ErrorNote } from "../components/ErrorNote";
 import { Screen } from "../components/Screen";
 import { SyncStatusBadge } from "../components/SyncStatusBadge";
 import { TagDots } from "../components/TagDots";
+import { UploadProgress } from "../components/UploadProgress";
 import { SESSIONS_PAGE_SIZE, useSessionsPage } from "../data/queries";
 import { useSync } from "../data/sync-context";
 import { FOCUS_LABELS } from "../models/session";
@@ -22,7 +23,7 @@ import { formatDateTime, formatMinutes, minutesBetween } from "../util/format";
 export default function SessionsPage() {
 	const [limit, setLimit] = useState(SESSIONS_PAGE_SIZE);
 	const sessions = useSessionsPage(limit);
-	const { entries, online } = useSync();
+	const { entries, online, uploads } = useSync();
 	const serverIds = new Set((sessions.data?.items ?? []).map((session) => session.id));
 	const syncStateById = new Map(entries.map((entry) => [entry.session.id, entry.state]));
 	const notOnServerYet = entries.filter((entry) => !serverIds.has(entry.session.id)).reverse();
@@ -55,6 +56,7 @@ export default function SessionsPage() {
 									{formatDateTime(entry.session.startedAt)} ·{" "}
 									{formatMinutes(minutesBetween(entry.session.startedAt, entry.session.endedAt))}
 								</p>
+								<UploadProgress statuses={uploads.get(entry.session.id) ?? []} />
 							</IonLabel>
 							<SyncStatusBadge state={entry.state} />
 						</IonItem>
@@ -83,6 +85,7 @@ export default function SessionsPage() {
 										{formatDateTime(session.startedAt)} · {formatMinutes(session.durationMinutes)}
 										{session.selfRating ? ` · ${"★".repeat(session.selfRating)}` : ""}
 									</p>
+									<UploadProgress statuses={uploads.get(session.id) ?? []} />
 								</IonLabel>
 								{syncState && <SyncStatusBadge state={syncState} />}
 							</IonItem>

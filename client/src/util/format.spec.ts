@@ -12,6 +12,7 @@ describe("formatting", () => {
 	});
 
 	it("writes durations in minutes and hours", () => {
+		expect(formatMinutes(0)).toBe("under 1 min");
 		expect(formatMinutes(45)).toBe("45 min");
 		expect(formatMinutes(120)).toBe("2 h");
 		expect(formatMinutes(95)).toBe("1 h 35 min");

@@ -10,6 +10,7 @@ export function formatClock(elapsedMs: number): string {
 }
 
 export function formatMinutes(durationMinutes: number): string {
+	if (durationMinutes < 1) return "under 1 min";
 	if (durationMinutes < 60) return `${durationMinutes} min`;
 	const hours = Math.floor(durationMinutes / 60);
 	const minutes = durationMinutes % 60;
