@@ -54,6 +54,7 @@ export interface Student {
 	name: string;
 	email: string;
 	password: string;
+	role?: "Student" | "Teacher";
 }
 
 /** Drives the app the way a student does: through labelled controls on the visible screen. */
@@ -81,6 +82,7 @@ export class AppDriver {
 		await form.getByLabel("Your name").fill(student.name);
 		await form.getByLabel("Email").fill(student.email);
 		await form.getByLabel("Password (at least 8 characters)").fill(student.password);
+		if (student.role === "Teacher") await form.locator("ion-segment-button", { hasText: "Teacher" }).click();
 		await form.getByRole("button", { name: "Create account" }).click();
 		await this.page.waitForURL("**/tabs/practice");
 	}

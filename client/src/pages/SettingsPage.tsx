@@ -4,7 +4,15 @@ import { ErrorNote } from "../components/ErrorNote";
 import { Screen } from "../components/Screen";
 import { TextField } from "../components/TextField";
 import { useAuth } from "../data/auth-context";
-import { useLinkedTeachers, useLinkTeacher, useUpdateProfile } from "../data/queries";
+import {
+	useCreateInvite,
+	useLinkedStudents,
+	useLinkedTeachers,
+	useLinkTeacher,
+	useUpdateProfile
+} from "../data/queries";
+import type { LinkedPerson } from "../models/user";
+import { formatDateTime } from "../util/format";
 import { A4_MAX_HZ, A4_MIN_HZ } from "../models/user";
 
 const DEFAULT_A4_HZ = 440;
@@ -43,6 +51,53 @@ function A4Setting() {
 	);
 }
 
+function PeopleList({ people, emptyText }: { people: LinkedPerson[] | undefined; emptyText: string }) {
+	if (people?.length === 0) {
+		return (
+			<IonItem lines="none">
+				<IonLabel color="medium">{emptyText}</IonLabel>
+			</IonItem>
+		);
+	}
+	return (
+		<>
+			{(people ?? []).map((person) => (
+				<IonItem key={person.id}>
+					<IonLabel>{person.name}</IonLabel>
+				</IonItem>
+			))}
+		</>
+	);
+}
+
+/** Teachers hand out invite codes; students type them in to link. */
+function StudentInvites() {
+	const students = useLinkedStudents();
+	const createInvite = useCreateInvite();
+	return (
+		<IonList>
+			<IonListHeader>Your students</IonListHeader>
+			<PeopleList people={students.data} emptyText="No students linked yet." />
+			<IonButton
+				expand="block"
+				fill="outline"
+				className="ion-margin"
+				onClick={() => createInvite.mutate()}
+				disabled={createInvite.isPending}
+			>
+				Create an invite code
+			</IonButton>
+			{createInvite.data && (
+				<IonNote className="ion-padding-horizontal ion-display-block" role="status">
+					Give your student the code <strong className="etude-invite-code">{createInvite.data.code}</strong>. It works
+					until {formatDateTime(createInvite.data.expiresAt)}.
+				</IonNote>
+			)}
+			<ErrorNote error={students.error ?? createInvite.error} />
+		</IonList>
+	);
+}
+
 function TeacherLink() {
 	const teachers = useLinkedTeachers();
 	const linkTeacher = useLinkTeacher();
@@ -51,16 +106,7 @@ function TeacherLink() {
 	return (
 		<IonList>
 			<IonListHeader>Your teachers</IonListHeader>
-			{(teachers.data ?? []).map((teacher) => (
-				<IonItem key={teacher.id}>
-					<IonLabel>{teacher.name}</IonLabel>
-				</IonItem>
-			))}
-			{teachers.data?.length === 0 && (
-				<IonItem lines="none">
-					<IonLabel color="medium">No teacher linked yet.</IonLabel>
-				</IonItem>
-			)}
+			<PeopleList people={teachers.data} emptyText="No teacher linked yet." />
 			<TextField
 				label="Invite code from your teacher"
 				autocapitalize="characters"
@@ -136,7 +182,7 @@ export default function SettingsPage() {
 					</IonLabel>
 				</IonItem>
 			</IonList>
-			{user?.role !== "teacher" && <TeacherLink />}
+			{user?.role === "teacher" ? <StudentInvites /> : <TeacherLink />}
 			<IonButton expand="block" fill="outline" className="ion-margin" onClick={() => void logout()}>
 				Sign out
 			</IonButton>
