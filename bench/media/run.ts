@@ -26,7 +26,8 @@ import {
 	hls720pOutputOptions,
 	packageHlsStreamCopy,
 	transcodeHls720p,
-	validateRecording
+	validateRecording,
+	warmUpFfmpeg
 } from "../../services/media/ffmpeg";
 import { generateClip } from "../../test/support/media-fixtures";
 import { startS3Server } from "../../test/support/s3-server";
@@ -93,8 +94,8 @@ async function benchMedia(workDir: string): Promise<void> {
 	const ffmpegPath = process.env.FFMPEG_PATH ?? "/usr/bin/ffmpeg";
 	const ffmpegAloneArgs = ["-hide_banner", "-v", "error", "-y", "-i", clipPath, ...hls720pOutputOptions(baselineDir)];
 
-	// A worker is long-lived: fluent-ffmpeg probes ffmpeg's capabilities once per process, so pay that first.
-	const warmUpSeconds = await timeSeconds(() => extractThumbnail(clipPath, path.join(workDir, "warm-up.jpg")));
+	// What a worker does when it starts: fluent-ffmpeg's one-off capability probe, kept out of the timed operations.
+	const warmUpSeconds = await timeSeconds(() => warmUpFfmpeg());
 
 	print(`Timing (best of ${REPEATS}), load average before: ${loadAverage()}`);
 	let ffmpegAloneSeconds = Infinity;
@@ -130,7 +131,7 @@ async function benchMedia(workDir: string): Promise<void> {
 		const outcome = limit === undefined ? "" : `${target}  ${verdict(ratio, limit)}`;
 		print(`${operation.padEnd(40)} ${seconds.toFixed(2).padStart(8)} ${ratio.toFixed(3).padStart(7)}  ${outcome}`);
 	}
-	print(`(one-off warm-up, first fluent-ffmpeg command in the process: ${warmUpSeconds.toFixed(2)} s)`);
+	print(`(warmUpFfmpeg at worker start, once per process: ${warmUpSeconds.toFixed(2)} s)`);
 	print(`load average after: ${loadAverage()}`);
 }
 

@@ -90,5 +90,6 @@ export {
 	type SignedObjectRequest,
 	type SignedUrlMethod
 } from "./signed-url";
+export { createSignedObjectRequestHandler, type SignedObjectRequestHandlerOptions } from "./signed-url-handler";
 export { LocalDiskObjectStorage } from "./local-disk";
 export { S3ObjectStorage } from "./s3";

@@ -4,9 +4,14 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createObjectStorage, newObjectKey, signObjectUrl, verifyObjectUrlSignature } from "./index";
+import {
+	createObjectStorage,
+	createSignedObjectRequestHandler,
+	newObjectKey,
+	signObjectUrl,
+	verifyObjectUrlSignature
+} from "./index";
 import { describeObjectStorageContract } from "./object-storage.contract";
-import { createSignedObjectRequestHandler } from "./signed-url-handler";
 
 const URL_SIGNING_SECRET = "test-secret-that-is-long-enough-for-hmac";
 

@@ -15,7 +15,8 @@ import {
 	packageHlsStreamCopy,
 	probeMedia,
 	transcodeHls720p,
-	validateRecording
+	validateRecording,
+	warmUpFfmpeg
 } from "./ffmpeg";
 
 const SLOW_TIMEOUT_MS = 30_000;
@@ -57,6 +58,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
 	await rm(workDir, { recursive: true, force: true });
+});
+
+describe("warmUpFfmpeg", () => {
+	it("asks ffmpeg for its formats and encoders ahead of the first command", async () => {
+		await expect(warmUpFfmpeg()).resolves.toBeUndefined();
+	});
 });
 
 describe("probeMedia", () => {
