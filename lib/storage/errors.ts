@@ -36,3 +36,12 @@ export class ObjectUrlSignatureInvalidError extends Errors.MoleculerClientError 
 		});
 	}
 }
+
+export class ObjectTooLargeError extends Errors.MoleculerClientError {
+	constructor(key: string, maxSizeBytes: number) {
+		super(`The upload for "${key}" is larger than the ${maxSizeBytes} bytes allowed.`, 413, "ERR_OBJECT_TOO_LARGE", {
+			key,
+			maxSizeBytes
+		});
+	}
+}

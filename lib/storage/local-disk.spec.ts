@@ -16,7 +16,7 @@ import { describeObjectStorageContract } from "./object-storage.contract";
 const URL_SIGNING_SECRET = "test-secret-that-is-long-enough-for-hmac";
 
 /** Local disk storage plus the HTTP handler the gateway mounts for its signed URLs. */
-async function startLocalDiskBackend() {
+async function startLocalDiskBackend(handlerOptions: { maxUploadBytes?: number } = {}) {
 	const rootDir = await mkdtemp(path.join(tmpdir(), "etude-objects-"));
 	const server = createServer();
 	await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -28,7 +28,12 @@ async function startLocalDiskBackend() {
 		urlSigningSecret: URL_SIGNING_SECRET
 	});
 	await storage.ensureBucket();
-	const handle = createSignedObjectRequestHandler({ storage, urlSigningSecret: URL_SIGNING_SECRET, basePath: "/objects" });
+	const handle = createSignedObjectRequestHandler({
+		storage,
+		urlSigningSecret: URL_SIGNING_SECRET,
+		basePath: "/objects",
+		...handlerOptions
+	});
 	server.on("request", (req, res) => handle(req, res).catch((error: unknown) => console.error(error)));
 	return {
 		rootDir,
@@ -40,7 +45,7 @@ async function startLocalDiskBackend() {
 	};
 }
 
-describeObjectStorageContract("local disk", startLocalDiskBackend);
+describeObjectStorageContract("local disk", () => startLocalDiskBackend());
 
 describe("local disk object storage files and signed URLs", () => {
 	let backend: Awaited<ReturnType<typeof startLocalDiskBackend>>;
@@ -85,6 +90,48 @@ describe("local disk object storage files and signed URLs", () => {
 		const expired = await fetch(expiredUrl);
 		expect(expired.status).toBe(403);
 		expect(await expired.json()).toMatchObject({ type: "ERR_OBJECT_URL_EXPIRED" });
+	});
+});
+
+describe("signed PUT size limit", () => {
+	const MAX_UPLOAD_BYTES = 1024;
+	let backend: Awaited<ReturnType<typeof startLocalDiskBackend>>;
+	beforeAll(async () => {
+		backend = await startLocalDiskBackend({ maxUploadBytes: MAX_UPLOAD_BYTES });
+	});
+	afterAll(async () => backend?.teardown());
+
+	async function signedPut(body: RequestInit["body"]) {
+		const key = newObjectKey("limited", "upload.bin");
+		const response = await fetch(await backend.storage.presignedPutUrl(key, 60), { method: "PUT", body, duplex: "half" } as RequestInit);
+		return { key, response };
+	}
+
+	it("accepts an upload within the limit", async () => {
+		const { key, response } = await signedPut(Buffer.alloc(MAX_UPLOAD_BYTES));
+		expect(response.status).toBe(200);
+		expect((await backend.storage.stat(key)).sizeBytes).toBe(MAX_UPLOAD_BYTES);
+	});
+
+	it("refuses an upload whose declared length is over the limit with 413 and stores nothing", async () => {
+		const { key, response } = await signedPut(Buffer.alloc(MAX_UPLOAD_BYTES + 1));
+		expect(response.status).toBe(413);
+		expect(await response.json()).toMatchObject({ type: "ERR_OBJECT_TOO_LARGE" });
+		await expect(backend.storage.stat(key)).rejects.toMatchObject({ type: "ERR_OBJECT_NOT_FOUND" });
+	});
+
+	it("refuses a chunked upload that grows past the limit without declaring its length", async () => {
+		const chunks = [new Uint8Array(600), new Uint8Array(600)];
+		const streamedBody = new ReadableStream<Uint8Array>({
+			pull(controller) {
+				const chunk = chunks.shift();
+				if (chunk) controller.enqueue(chunk);
+				else controller.close();
+			}
+		});
+		const { key, response } = await signedPut(streamedBody);
+		expect(response.status).toBe(413);
+		await expect(backend.storage.stat(key)).rejects.toMatchObject({ type: "ERR_OBJECT_NOT_FOUND" });
 	});
 });
 

@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { pipeline as pipelineWithCallback, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Errors } from "moleculer";
+import { ObjectTooLargeError } from "./errors";
 import type { ObjectStorage } from "./index";
 import { verifyObjectUrlSignature } from "./signed-url";
 
@@ -9,6 +11,27 @@ export interface SignedObjectRequestHandlerOptions {
 	urlSigningSecret: string;
 	/** The path part of the storage's publicBaseUrl, e.g. "/objects". */
 	basePath: string;
+	/**
+	 * A signed PUT URL cannot limit the size itself, so the handler does; default 4 GiB, above a
+	 * 5-minute 4K phone recording.
+	 */
+	maxUploadBytes?: number;
+}
+
+const DEFAULT_MAX_UPLOAD_BYTES = 4 * 1024 ** 3;
+
+/** Passes the body through until it exceeds `maxBytes`, then fails it, whatever Content-Length claimed. */
+function limitedBody(req: IncomingMessage, key: string, maxBytes: number): Transform {
+	let receivedBytes = 0;
+	const limiter = new Transform({
+		transform(chunk: Buffer, _encoding, done) {
+			receivedBytes += chunk.length;
+			done(receivedBytes > maxBytes ? new ObjectTooLargeError(key, maxBytes) : null, chunk);
+		}
+	});
+	// The storage's own pipeline reports the error; this one only carries a failing request into the limiter.
+	pipelineWithCallback(req, limiter, () => {});
+	return limiter;
 }
 
 function sendError(res: ServerResponse, statusCode: number, type: string, message: string): void {
@@ -21,6 +44,7 @@ function sendError(res: ServerResponse, statusCode: number, type: string, messag
  */
 export function createSignedObjectRequestHandler(options: SignedObjectRequestHandlerOptions) {
 	const basePath = options.basePath.replace(/\/+$/, "");
+	const maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
 	return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
 		const url = new URL(req.url ?? "/", "http://localhost");
 		if (!url.pathname.startsWith(`${basePath}/`)) return sendError(res, 404, "ERR_NOT_FOUND", "Not an object URL.");
@@ -40,9 +64,11 @@ export function createSignedObjectRequestHandler(options: SignedObjectRequestHan
 			);
 			if (req.method === "PUT") {
 				const contentLength = req.headers["content-length"];
-				await options.storage.put(key, req, {
+				const declaredBytes = contentLength === undefined ? undefined : Number(contentLength);
+				if (declaredBytes !== undefined && declaredBytes > maxUploadBytes) throw new ObjectTooLargeError(key, maxUploadBytes);
+				await options.storage.put(key, limitedBody(req, key, maxUploadBytes), {
 					contentType: req.headers["content-type"],
-					sizeBytes: contentLength === undefined ? undefined : Number(contentLength)
+					sizeBytes: declaredBytes
 				});
 				res.writeHead(200).end();
 				return;
