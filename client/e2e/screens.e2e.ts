@@ -43,6 +43,15 @@ describe("the main screens at phone and tablet sizes", () => {
 			await expect.poll(() => app.screen.getByText("Bach partita, allemande").count()).toBe(1);
 			await screenshot(app.page, `session-detail-${size}`);
 
+			await app.screen.getByRole("button", { name: "Edit session" }).click();
+			const editor = app.screen.getByRole("form", { name: "Log a practice session" });
+			await editor.getByLabel("Note").fill("Bach partita, allemande and courante");
+			await editor.getByRole("checkbox", { name: "Tag Bach" }).click();
+			await editor.getByRole("checkbox", { name: "Tag Bach", checked: false }).waitFor();
+			await editor.getByRole("button", { name: "Save changes" }).click();
+			await app.screen.getByText("Bach partita, allemande and courante").waitFor();
+			await expect.poll(() => app.screen.getByText("Tags", { exact: true }).count()).toBe(0);
+
 			await app.openTab("Progress");
 			await app.screen.getByText("No progress to show yet").waitFor();
 			await screenshot(app.page, `progress-empty-${size}`);

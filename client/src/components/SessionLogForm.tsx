@@ -25,8 +25,11 @@ const MAX_DURATION_MINUTES = SESSION_MAX_DURATION_MS / 60_000;
 const RATINGS = [1, 2, 3, 4, 5] as const;
 
 export interface SessionLogFormProps {
-	/** From the timer; the student can still correct the minutes. */
+	/** From the timer, or the session being edited; the student can still correct the minutes. */
 	timed?: { startedAt: string; endedAt: string };
+	/** Values of a session being edited */
+	initial?: { focus: Focus; selfRating: number | null; note: string | null };
+	submitLabel?: string;
 	selectedTagIds: string[];
 	/** The tag picker, wired by the page to the tag list. */
 	tagPicker: ReactNode;
@@ -38,11 +41,18 @@ function initialMinutes(timed?: { startedAt: string; endedAt: string }): string 
 	return String(Math.max(1, Math.round((Date.parse(timed.endedAt) - Date.parse(timed.startedAt)) / 60_000)));
 }
 
-export function SessionLogForm({ timed, selectedTagIds, tagPicker, onSubmit }: SessionLogFormProps) {
-	const [focus, setFocus] = useState<Focus | undefined>();
+export function SessionLogForm({
+	timed,
+	initial,
+	submitLabel = "Save session",
+	selectedTagIds,
+	tagPicker,
+	onSubmit
+}: SessionLogFormProps) {
+	const [focus, setFocus] = useState<Focus | undefined>(initial?.focus);
 	const [minutesText, setMinutesText] = useState(() => initialMinutes(timed));
-	const [selfRating, setSelfRating] = useState<number | undefined>();
-	const [note, setNote] = useState("");
+	const [selfRating, setSelfRating] = useState<number | undefined>(initial?.selfRating ?? undefined);
+	const [note, setNote] = useState(initial?.note ?? "");
 	const [problems, setProblems] = useState<Record<string, string>>({});
 	const [saving, setSaving] = useState(false);
 
@@ -159,7 +169,7 @@ export function SessionLogForm({ timed, selectedTagIds, tagPicker, onSubmit }: S
 			</IonList>
 			{tagPicker}
 			<IonButton type="submit" expand="block" className="ion-margin" disabled={saving}>
-				Save session
+				{submitLabel}
 			</IonButton>
 		</form>
 	);

@@ -8,14 +8,16 @@ import {
 	useIonAlert,
 	useIonRouter
 } from "@ionic/react";
-import type { ReactNode } from "react";
+import { useState, type ReactNode } from "react";
 import { useParams } from "react-router-dom";
 import { ErrorNote } from "../components/ErrorNote";
 import { Screen } from "../components/Screen";
+import { SessionLogForm } from "../components/SessionLogForm";
 import { TagDots } from "../components/TagDots";
+import { TagPicker } from "../components/TagPicker";
 import { VideoPlayer } from "../components/VideoPlayer";
-import { useDeleteSession, useSession } from "../data/queries";
-import { FOCUS_LABELS, type SessionVideo } from "../models/session";
+import { useCreateTag, useDeleteSession, useSession, useSessionTag, useTags, useUpdateSession } from "../data/queries";
+import { FOCUS_LABELS, type PracticeSession, type SessionVideo } from "../models/session";
 import { formatDateTime, formatMinutes } from "../util/format";
 
 const VIDEO_STATE_TEXT: Record<SessionVideo["state"], string> = {
@@ -52,12 +54,50 @@ function VideoItem({ video }: { video: SessionVideo }) {
 	);
 }
 
+/** Corrects focus, minutes, rating and note; tags change at once, one tap each. */
+function SessionEditor({ session, onDone }: { session: PracticeSession; onDone: () => void }) {
+	const updateSession = useUpdateSession(session.id);
+	const setTag = useSessionTag(session.id);
+	const tags = useTags();
+	const createTag = useCreateTag();
+	const taggedIds = session.tags.map((tag) => tag.id);
+
+	function changeTags(tagIds: string[]) {
+		const added = tagIds.find((id) => !taggedIds.includes(id));
+		const removed = taggedIds.find((id) => !tagIds.includes(id));
+		if (added) setTag.mutate({ tagId: added, tagged: true });
+		if (removed) setTag.mutate({ tagId: removed, tagged: false });
+	}
+
+	return (
+		<>
+			<ErrorNote error={updateSession.error ?? setTag.error ?? tags.error ?? createTag.error} />
+			<SessionLogForm
+				timed={{ startedAt: session.startedAt, endedAt: session.endedAt }}
+				initial={{ focus: session.focus, selfRating: session.selfRating, note: session.note }}
+				submitLabel="Save changes"
+				selectedTagIds={[]}
+				tagPicker={
+					<TagPicker
+						tags={tags.data ?? []}
+						selectedTagIds={taggedIds}
+						onChange={changeTags}
+						onCreateTag={createTag.mutateAsync}
+					/>
+				}
+				onSubmit={(changes) => updateSession.mutateAsync(changes).then(onDone, () => undefined)}
+			/>
+		</>
+	);
+}
+
 export default function SessionDetailPage() {
 	const { sessionId } = useParams<{ sessionId: string }>();
 	const session = useSession(sessionId);
 	const deleteSession = useDeleteSession();
 	const router = useIonRouter();
 	const [presentAlert] = useIonAlert();
+	const [editing, setEditing] = useState(false);
 
 	function confirmDelete() {
 		void presentAlert({
@@ -81,7 +121,8 @@ export default function SessionDetailPage() {
 		<Screen title={data ? FOCUS_LABELS[data.focus] : "Session"} backHref="/tabs/sessions">
 			<ErrorNote error={session.error ?? deleteSession.error} />
 			{session.isPending && <IonSpinner aria-label="Loading session" />}
-			{data && (
+			{data && editing && <SessionEditor session={data} onDone={() => setEditing(false)} />}
+			{data && !editing && (
 				<>
 					<IonList>
 						<DetailRow label="Started">{formatDateTime(data.startedAt)}</DetailRow>
@@ -105,7 +146,10 @@ export default function SessionDetailPage() {
 					{(data.videos ?? []).map((video) => (
 						<VideoItem key={video.id} video={video} />
 					))}
-					<IonButton expand="block" color="danger" fill="outline" className="ion-margin" onClick={confirmDelete}>
+					<IonButton expand="block" fill="outline" className="ion-margin" onClick={() => setEditing(true)}>
+						Edit session
+					</IonButton>
+					<IonButton expand="block" color="danger" fill="clear" className="ion-margin" onClick={confirmDelete}>
 						Delete session
 					</IonButton>
 				</>
