@@ -6,8 +6,6 @@ import { MAX_URL_EXPIRY_SECONDS } from "./signed-url";
 
 export interface PutObjectOptions {
 	contentType?: string;
-	/** Known length of a stream body; lets S3 skip multipart for small objects. */
-	sizeBytes?: number;
 }
 
 export interface ObjectInfo {
@@ -26,7 +24,10 @@ export type ListedObject = Omit<ObjectInfo, "contentType">;
 export interface ObjectStorage {
 	/** Creates the bucket (or root folder) if it does not exist yet; safe to call on every start. */
 	ensureBucket(): Promise<void>;
-	/** Stores the whole body under `key`, replacing any object there; readers never see a partial object. */
+	/**
+	 * Stores the whole body under `key`, replacing any object there; readers never see a partial object.
+	 * Streams are read one part at a time (S3 multipart beyond one part), so memory does not grow with size.
+	 */
 	put(key: string, body: Buffer | Readable, options?: PutObjectOptions): Promise<void>;
 	/** Rejects with ObjectNotFoundError (ERR_OBJECT_NOT_FOUND) when there is no such object. */
 	get(key: string): Promise<Readable>;
@@ -63,7 +64,7 @@ const s3ConfigSchema = z.object({
 	bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "bucket must be a valid S3 bucket name"),
 	/** MinIO and most self-hosted S3 servers want path-style URLs. */
 	pathStyle: z.boolean().default(true),
-	/** Memory held per streaming upload; 16 MiB × 10,000 parts allows objects up to 156 GiB. */
+	/** Up to two parts are held per streaming upload; 16 MiB × 10,000 parts allows objects up to 156 GiB. */
 	partSizeBytes: z.number().int().min(S3_MIN_PART_SIZE_BYTES).default(16 * 1024 * 1024),
 	presignedUrlExpirySeconds
 });

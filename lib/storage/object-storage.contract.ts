@@ -69,6 +69,19 @@ export function describeObjectStorageContract(backendName: string, startBackend:
 			expect((await storage.stat(key)).contentType).toBe("video/mp4");
 		});
 
+		it("stores an empty stream as an empty object", async () => {
+			const key = newObjectKey("contract", "empty.bin");
+			await storage.put(key, Readable.from([]));
+			expect((await storage.stat(key)).sizeBytes).toBe(0);
+		});
+
+		it("stores a stream of exactly two parts intact", async () => {
+			const key = newObjectKey("contract", "two-parts.bin");
+			const { stream, sha256 } = patternStream(10 * 1024 * 1024);
+			await storage.put(key, stream);
+			expect(createHash("sha256").update(await readAll(await storage.get(key))).digest("hex")).toBe(sha256);
+		});
+
 		it("replaces an object that is put again under the same key", async () => {
 			const key = newObjectKey("contract", "replaced.txt");
 			await storage.put(key, Buffer.from("first take"));
@@ -141,11 +154,18 @@ export function describeObjectStorageContract(backendName: string, startBackend:
 			}
 		);
 
-		it("rejects a put whose source stream fails, leaving no object", async () => {
+		it.each([
+			["before the first part is full", 64 * 1024],
+			["after several multipart parts", 11 * 1024 * 1024]
+		])("rejects a put whose source stream fails %s, leaving no object", async (_when, bytesBeforeFailure) => {
 			const key = newObjectKey("contract", "broken-upload.mp4");
-			const failingSource = new Readable({ read() {} });
-			failingSource.push(Buffer.alloc(64 * 1024));
-			setImmediate(() => failingSource.destroy(new Error("connection dropped")));
+			const { stream: goodStart } = patternStream(bytesBeforeFailure);
+			const failingSource = Readable.from(
+				(async function* () {
+					yield* goodStart;
+					throw new Error("connection dropped");
+				})()
+			);
 
 			await expect(storage.put(key, failingSource)).rejects.toThrow("connection dropped");
 			await expect(storage.stat(key)).rejects.toMatchObject({ type: "ERR_OBJECT_NOT_FOUND" });

@@ -9,14 +9,23 @@ const DEFAULT_CONTENT_TYPE = "application/octet-stream";
 // S3 DeleteObjects accepts at most 1,000 keys per request.
 const DELETE_BATCH_SIZE = 1000;
 
-/**
- * Our keys are fresh UUID paths, so there is never an earlier incomplete multipart upload to resume.
- * Skipping that lookup saves a request per upload and works with servers that lack ListMultipartUploads (s3rver).
- */
-class FreshKeyMinioClient extends Client {
-	override async findUploadId(): Promise<undefined> {
-		return undefined;
+/** Re-chunks a stream into parts of exactly `partSizeBytes` (the last may be shorter), holding one part at a time. */
+async function* partsOf(body: Readable, partSizeBytes: number): AsyncGenerator<Buffer> {
+	let pending: Buffer[] = [];
+	let pendingBytes = 0;
+	for await (const chunk of body) {
+		const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+		pending.push(buffer);
+		pendingBytes += buffer.length;
+		while (pendingBytes >= partSizeBytes) {
+			const joined = Buffer.concat(pending, pendingBytes);
+			yield joined.subarray(0, partSizeBytes);
+			const rest = joined.subarray(partSizeBytes);
+			pending = rest.length > 0 ? [rest] : [];
+			pendingBytes = rest.length;
+		}
 	}
+	if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
 }
 
 function isNotFoundError(error: unknown): boolean {
@@ -31,15 +40,14 @@ export class S3ObjectStorage implements ObjectStorage {
 	constructor(private readonly config: S3StorageConfig) {
 		const endpoint = new URL(config.endpointUrl);
 		const useSSL = endpoint.protocol === "https:";
-		this.client = new FreshKeyMinioClient({
+		this.client = new Client({
 			endPoint: endpoint.hostname,
 			port: endpoint.port ? Number(endpoint.port) : useSSL ? 443 : 80,
 			useSSL,
 			region: config.region,
 			accessKey: config.accessKey,
 			secretKey: config.secretKey,
-			pathStyle: config.pathStyle,
-			partSize: config.partSizeBytes
+			pathStyle: config.pathStyle
 		});
 	}
 
@@ -55,14 +63,61 @@ export class S3ObjectStorage implements ObjectStorage {
 
 	async put(key: string, body: Buffer | Readable, options: PutObjectOptions = {}): Promise<void> {
 		assertValidObjectKey(key);
-		const metadata = { "Content-Type": options.contentType ?? DEFAULT_CONTENT_TYPE };
+		const headers = { "Content-Type": options.contentType ?? DEFAULT_CONTENT_TYPE };
 		if (Buffer.isBuffer(body)) {
-			await this.client.putObject(this.config.bucket, key, body, body.length, metadata);
+			await this.client.putObject(this.config.bucket, key, body, body.length, headers);
 			return;
 		}
-		// minio pipes the body without listening for its errors, so a failing source would leave the upload hanging.
-		const sourceFailed = new Promise<never>((_resolve, reject) => body.once("error", reject));
-		await Promise.race([this.client.putObject(this.config.bucket, key, body, options.sizeBytes, metadata), sourceFailed]);
+		const parts = partsOf(body, this.config.partSizeBytes);
+		const first = await parts.next();
+		const second = first.done ? first : await parts.next();
+		if (second.done) {
+			// Fits in one part: a plain PUT is one request instead of three.
+			const wholeBody = first.done ? Buffer.alloc(0) : first.value;
+			await this.client.putObject(this.config.bucket, key, wholeBody, wholeBody.length, headers);
+			return;
+		}
+		await this.putMultipart(key, headers, [first.value as Buffer, second.value], parts);
+	}
+
+	/**
+	 * Our own multipart loop rather than minio's putObject for streams: that one does not listen for the
+	 * body's errors (a failing upload would hang), never aborts a failed upload, and first lists incomplete
+	 * uploads to resume, which our fresh keys never have (and s3rver cannot answer).
+	 */
+	private async putMultipart(key: string, headers: Record<string, string>, firstParts: Buffer[], moreParts: AsyncIterable<Buffer>) {
+		const { bucket } = this.config;
+		const uploadId = await this.client.initiateNewMultipartUpload(bucket, key, headers);
+		const uploadedParts: { part: number; etag: string }[] = [];
+		const uploadPart = async (part: Buffer, partNumber: number) => {
+			const { etag } = await this.client.uploadPart(
+				{ bucketName: bucket, objectName: key, uploadID: uploadId, partNumber, headers: { "Content-Length": part.length } },
+				part
+			);
+			uploadedParts.push({ part: partNumber, etag });
+		};
+		try {
+			let partNumber = 0;
+			// One part uploads while the next is read from the body: two parts in memory at most.
+			let uploading: Promise<void> = Promise.resolve();
+			const allParts = (async function* () {
+				yield* firstParts;
+				yield* moreParts;
+			})();
+			for await (const part of allParts) {
+				await uploading;
+				uploading = uploadPart(part, ++partNumber);
+				// Awaited on the next turn; this only keeps a failure during the next read from counting as unhandled.
+				uploading.catch(() => undefined);
+			}
+			await uploading;
+			uploadedParts.sort((a, b) => a.part - b.part);
+			await this.client.completeMultipartUpload(bucket, key, uploadId, uploadedParts);
+		} catch (error) {
+			// Best effort: S3 servers without AbortMultipartUpload (s3rver) keep the parts until a lifecycle rule clears them.
+			await this.client.abortMultipartUpload(bucket, key, uploadId).catch(() => undefined);
+			throw error;
+		}
 	}
 
 	async get(key: string): Promise<Readable> {

@@ -66,10 +66,7 @@ export function createSignedObjectRequestHandler(options: SignedObjectRequestHan
 				const contentLength = req.headers["content-length"];
 				const declaredBytes = contentLength === undefined ? undefined : Number(contentLength);
 				if (declaredBytes !== undefined && declaredBytes > maxUploadBytes) throw new ObjectTooLargeError(key, maxUploadBytes);
-				await options.storage.put(key, limitedBody(req, key, maxUploadBytes), {
-					contentType: req.headers["content-type"],
-					sizeBytes: declaredBytes
-				});
+				await options.storage.put(key, limitedBody(req, key, maxUploadBytes), { contentType: req.headers["content-type"] });
 				res.writeHead(200).end();
 				return;
 			}
