@@ -55,8 +55,6 @@ export function frameCentreMs(layout: FrameLayout, frameIndex: number): number {
 export class FrameFeatureExtractor {
 	private readonly layout: FrameLayout;
 	private readonly fft: FFT;
-	private readonly window: Float64Array;
-	private readonly windowed: Float64Array;
 	private readonly spectrum: number[];
 	private readonly logMagnitude: Float64Array;
 	/** The previous frame's log magnitudes, max-filtered across pitch. */
@@ -73,15 +71,8 @@ export class FrameFeatureExtractor {
 		this.layout = frameLayoutFor(sampleRateHz);
 		const { frameSize } = this.layout;
 		this.fft = new FFT(frameSize);
-		this.window = new Float64Array(frameSize);
-		let windowSum = 0;
-		for (let i = 0; i < frameSize; i++) {
-			this.window[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / frameSize);
-			windowSum += this.window[i]!;
-		}
-		// A full-scale sine then has a peak bin magnitude of about 1.
-		this.magnitudeScale = 2 / windowSum;
-		this.windowed = new Float64Array(frameSize);
+		// The Hann window sums to frameSize / 2, so a full-scale sine then has a peak bin magnitude of about 1.
+		this.magnitudeScale = 4 / frameSize;
 		this.spectrum = this.fft.createComplexArray() as number[];
 		this.logMagnitude = new Float64Array(frameSize / 2 + 1);
 		this.previousLogMagnitudeMax = new Float64Array(frameSize / 2 + 1);
@@ -117,18 +108,17 @@ export class FrameFeatureExtractor {
 		return this.features;
 	}
 
+	/** One FFT per frame: flux takes its Hann-windowed form, YIN reuses it as is. */
 	private analyseFrame(frame: Float32Array): void {
 		const frameIndex = this.features.frameRms.length;
 		let energy = 0;
-		for (let i = 0; i < frame.length; i++) {
-			energy += frame[i]! * frame[i]!;
-			this.windowed[i] = frame[i]! * this.window[i]!;
-		}
+		for (let i = 0; i < frame.length; i++) energy += frame[i]! * frame[i]!;
 		const rms = Math.sqrt(energy / frame.length);
 		this.features.frameRms.push(rms);
+		this.fft.realTransform(this.spectrum, frame);
 		this.features.spectralFlux.push(this.spectralFlux());
 		if (frameIndex % this.layout.pitchEveryFrames === 0) {
-			this.features.f0Hz.push(rms >= SILENCE_FLOOR_RMS ? this.pitch.estimate(frame) : 0);
+			this.features.f0Hz.push(rms >= SILENCE_FLOOR_RMS ? this.pitch.estimate(frame, this.spectrum) : 0);
 		}
 	}
 
@@ -138,14 +128,19 @@ export class FrameFeatureExtractor {
 	 * then shows no rise, and neither does noise, whose bins fluctuate below their neighbours' maxima.
 	 */
 	private spectralFlux(): number {
-		this.fft.realTransform(this.spectrum, this.windowed);
 		const current = this.logMagnitude;
 		const previousMax = this.previousLogMagnitudeMax;
 		const binCount = current.length;
+		const spectrum = this.spectrum;
 		let flux = 0;
 		for (let k = 0; k < binCount; k++) {
-			const re = this.spectrum[2 * k]!;
-			const im = this.spectrum[2 * k + 1]!;
+			// A periodic Hann window is the 3-tap kernel (−¼, ½, −¼) across bins. Bins −1 and N/2+1 are the
+			// conjugates of 1 and N/2−1, so at both edges the neighbours' imaginary parts cancel.
+			const isEdge = k === 0 || k === binCount - 1;
+			const below = k === 0 ? 1 : k - 1;
+			const above = k === binCount - 1 ? k - 1 : k + 1;
+			const re = 0.5 * spectrum[2 * k]! - 0.25 * (spectrum[2 * below]! + spectrum[2 * above]!);
+			const im = isEdge ? 0 : 0.5 * spectrum[2 * k + 1]! - 0.25 * (spectrum[2 * below + 1]! + spectrum[2 * above + 1]!);
 			const logMagnitude = Math.log1p(FLUX_LOG_GAIN * Math.sqrt(re * re + im * im) * this.magnitudeScale);
 			current[k] = logMagnitude;
 			const rise = logMagnitude - previousMax[k]!;

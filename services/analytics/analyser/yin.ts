@@ -20,8 +20,8 @@ const REFINE_LAG_FRACTION = 0.5;
 
 export class YinPitchEstimator {
 	private readonly fft: FFT;
-	private readonly packed: number[];
-	private readonly spectrum: number[];
+	private readonly firstHalf: Float64Array;
+	private readonly firstHalfSpectrum: number[];
 	private readonly product: number[];
 	private readonly correlation: number[];
 	private readonly energyPrefix: Float64Array;
@@ -32,8 +32,8 @@ export class YinPitchEstimator {
 	constructor(private readonly options: YinOptions) {
 		const fftSize = options.windowSize * 2;
 		this.fft = new FFT(fftSize);
-		this.packed = this.fft.createComplexArray() as number[];
-		this.spectrum = this.fft.createComplexArray() as number[];
+		this.firstHalf = new Float64Array(fftSize);
+		this.firstHalfSpectrum = this.fft.createComplexArray() as number[];
 		this.product = this.fft.createComplexArray() as number[];
 		this.correlation = this.fft.createComplexArray() as number[];
 		this.energyPrefix = new Float64Array(fftSize + 1);
@@ -42,29 +42,31 @@ export class YinPitchEstimator {
 		this.maxLag = Math.min(options.windowSize - 1, Math.ceil(options.sampleRateHz / options.minF0Hz));
 	}
 
-	/** Returns f0 in Hz, or 0 when the frame is not periodic enough to be called voiced. */
-	estimate(frame: Float32Array): number {
+	/**
+	 * Returns f0 in Hz, or 0 when the frame is not periodic enough to be called voiced.
+	 * `frameSpectrum` is fft.js's `realTransform` of the whole (unwindowed) frame, bins 0…N/2,
+	 * which the caller has computed anyway: it is reused for the cross-correlation.
+	 */
+	estimate(frame: Float32Array, frameSpectrum: readonly number[]): number {
 		const { windowSize } = this.options;
 		const fftSize = windowSize * 2;
-		// Both real inputs share one complex FFT: the window as real part, the whole frame as imaginary part.
-		for (let i = 0; i < fftSize; i++) {
-			this.packed[2 * i] = i < windowSize ? frame[i]! : 0;
-			this.packed[2 * i + 1] = frame[i]!;
-		}
-		this.fft.transform(this.spectrum, this.packed);
-		for (let k = 0; k < fftSize; k++) {
-			const mirror = (fftSize - k) % fftSize;
-			const zRe = this.spectrum[2 * k]!;
-			const zIm = this.spectrum[2 * k + 1]!;
-			const mRe = this.spectrum[2 * mirror]!;
-			const mIm = this.spectrum[2 * mirror + 1]!;
-			const aRe = (zRe + mRe) / 2;
-			const aIm = (zIm - mIm) / 2;
-			const bRe = (zIm + mIm) / 2;
-			const bIm = (mRe - zRe) / 2;
-			// conj(A)·B gives the cross-correlation r(τ) = Σ a[j]·b[j+τ].
-			this.product[2 * k] = aRe * bRe + aIm * bIm;
-			this.product[2 * k + 1] = aRe * bIm - aIm * bRe;
+		for (let i = 0; i < windowSize; i++) this.firstHalf[i] = frame[i]!;
+		this.fft.realTransform(this.firstHalfSpectrum, this.firstHalf);
+		const a = this.firstHalfSpectrum;
+		// conj(A)·B is the spectrum of r(τ) = Σ a[j]·b[j+τ]; it is Hermitian, so the upper half mirrors the lower.
+		for (let k = 0; k <= fftSize / 2; k++) {
+			const aRe = a[2 * k]!;
+			const aIm = a[2 * k + 1]!;
+			const bRe = frameSpectrum[2 * k]!;
+			const bIm = frameSpectrum[2 * k + 1]!;
+			const re = aRe * bRe + aIm * bIm;
+			const im = aRe * bIm - aIm * bRe;
+			this.product[2 * k] = re;
+			this.product[2 * k + 1] = im;
+			if (k > 0 && k < fftSize / 2) {
+				this.product[2 * (fftSize - k)] = re;
+				this.product[2 * (fftSize - k) + 1] = -im;
+			}
 		}
 		this.fft.inverseTransform(this.correlation, this.product);
 
