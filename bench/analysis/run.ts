@@ -18,32 +18,34 @@ const EXCERPT_S = 30;
 const RUNS = 3;
 const TARGET_REAL_TIME_FACTOR = 100;
 
-/** Phrases of scale-wise notes: short détaché notes, long notes with vibrato, swelling dynamics, rests. */
-function practiceRecording(): Float32Array {
+/** Phrases on an eighth-note grid at 100 bpm with human timing: runs of eighths, held notes with vibrato, swells, rests. */
+function practiceRecording(): { samples: Float32Array; noteCount: number } {
+	const eighthS = 0.3;
+	const noteLengthsInEighths = [1, 1, 1, 1, 1, 2, 4];
 	const random = seededRandom(2026);
 	const notes: SynthNote[] = [];
-	let startS = 0.5;
+	let gridS = 0.5;
 	let semitone = 0;
-	while (startS < DURATION_S - 2) {
+	while (gridS < DURATION_S - 3) {
 		const phraseNotes = 8 + Math.floor(random() * 8);
 		const phraseLevelDbfs = -30 + random() * 18;
-		for (let i = 0; i < phraseNotes && startS < DURATION_S - 2; i++) {
-			const isLong = random() < 0.3;
-			const durationS = isLong ? 0.8 + random() * 1.2 : 0.2 + random() * 0.3;
+		for (let i = 0; i < phraseNotes && gridS < DURATION_S - 3; i++) {
+			const eighths = noteLengthsInEighths[Math.floor(random() * noteLengthsInEighths.length)]!;
+			const isLong = eighths >= 2;
 			semitone = Math.max(-14, Math.min(19, semitone + Math.round((random() - 0.5) * 5)));
 			notes.push({
-				startS,
-				durationS: durationS * 0.95,
+				startS: gridS + (random() - 0.5) * 0.02,
+				durationS: eighths * eighthS * 0.92,
 				f0Hz: 440 * 2 ** ((semitone + (random() - 0.5) * 0.2) / 12),
 				levelDbfs: phraseLevelDbfs + i,
 				endLevelDbfs: phraseLevelDbfs + i + (isLong ? 4 : 0),
 				...(isLong ? { vibratoRateHz: 5 + random() * 2, vibratoExtentCents: 15 + random() * 30 } : {})
 			});
-			startS += durationS;
+			gridS += eighths * eighthS;
 		}
-		startS += 0.5 + random();
+		gridS += eighthS * (2 + Math.floor(random() * 3));
 	}
-	return addNoise(renderNotes(SAMPLE_RATE_HZ, DURATION_S, notes), -55, 7);
+	return { samples: addNoise(renderNotes(SAMPLE_RATE_HZ, DURATION_S, notes), -55, 7), noteCount: notes.length };
 }
 
 function bareFftPass(samples: Float32Array): number {
@@ -104,7 +106,7 @@ async function peakMemoryDuring(task: () => Promise<unknown>): Promise<{ rssByte
 
 const directory = await mkdtemp(join(tmpdir(), "etude-bench-analysis-"));
 try {
-	const samples = practiceRecording();
+	const { samples, noteCount } = practiceRecording();
 	const wavPath = join(directory, "practice.wav");
 	await writeWav(wavPath, samples, SAMPLE_RATE_HZ);
 
@@ -138,7 +140,7 @@ try {
 	const verdict = (factor: number) => (factor >= TARGET_REAL_TIME_FACTOR ? "met" : "NOT met");
 	print(`Target ≥ ${TARGET_REAL_TIME_FACTOR}× real time: ${verdict(realTime(analysis.wallMs))} by wall time, ${verdict(realTime(analysis.cpuMs))} by CPU time`);
 	const metrics = result!.metrics;
-	print(`Sanity: ${metrics.onsetCount} onsets, ${metrics.sustainedNoteCount} sustained notes, vibrato ${metrics.vibratoRateHz?.toFixed(2)} Hz / ${metrics.vibratoExtentCents?.toFixed(1)} cents, range ${metrics.dynamicRangeDb?.toFixed(1)} dB, tempo ${metrics.tempoBpm?.toFixed(1) ?? result!.missing.tempoBpm}`);
+	print(`Sanity: ${metrics.onsetCount} onsets for ${noteCount} notes, ${metrics.sustainedNoteCount} sustained notes, vibrato ${metrics.vibratoRateHz?.toFixed(2)} Hz / ${metrics.vibratoExtentCents?.toFixed(1)} cents, range ${metrics.dynamicRangeDb?.toFixed(1)} dB, tempo ${metrics.tempoBpm?.toFixed(1) ?? result!.missing.tempoBpm} bpm (eighth notes at 100 bpm: 200)`);
 } finally {
 	await rm(directory, { recursive: true, force: true });
 }
