@@ -348,6 +348,16 @@ export default function authService(config: NodeConfig): ServiceSchema {
 				}
 			},
 
+			tuningOf: {
+				visibility: "public",
+				params: { userId: { type: "uuid" } },
+				async handler(ctx: Context<{ userId: string }>): Promise<{ a4Hz: number }> {
+					const user = await this.findActiveUserById(ctx.params.userId);
+					if (!user) throw new NotFoundError("User", "ERR_USER_NOT_FOUND");
+					return { a4Hz: user.a4Hz };
+				}
+			},
+
 			linkedStudentIds: {
 				visibility: "public",
 				params: { teacherId: { type: "uuid" } },

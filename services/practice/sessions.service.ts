@@ -3,6 +3,7 @@ import type { Context, ServiceSchema } from "moleculer";
 import { DataTypes, QueryTypes, type Sequelize, type Transaction } from "sequelize";
 import type { EtudeMeta } from "../../lib/actor";
 import { ConflictError, EtudeClientError, NotFoundError, ValidationFailedError } from "../../lib/errors";
+import { isValidTimezone } from "../../lib/timezones";
 import { DbMixin, type DatabaseActor } from "../../mixins/db.mixin";
 import type { TagSummary } from "./tags.service";
 
@@ -283,6 +284,32 @@ export default function sessionsService(): ServiceSchema {
 				async handler(ctx: SessionContext<{ id: string; tagId: string }>): Promise<PracticeSessionView> {
 					const current = ctx.locals.entity as SessionRow;
 					return this.changeTags(ctx, current.tagIds.filter((id) => id !== ctx.params.tagId));
+				}
+			},
+
+			/** Practice minutes per local calendar day and focus, for dashboards. */
+			dailyMinutes: {
+				visibility: "public",
+				params: {
+					studentId: { type: "uuid" },
+					from: { type: "string", pattern: /^\d{4}-\d{2}-\d{2}$/ },
+					to: { type: "string", pattern: /^\d{4}-\d{2}-\d{2}$/ },
+					timezone: { type: "string", min: 1, max: 64 }
+				},
+				async handler(ctx: Context<{ studentId: string; from: string; to: string; timezone: string }>) {
+					const { studentId, from, to, timezone } = ctx.params;
+					if (!isValidTimezone(timezone)) throw new ValidationFailedError("Unknown time zone", [{ field: "timezone", message: "must be an IANA time zone" }]);
+					const rows: Array<{ date: string; focus: PracticeFocus; minutes: number; sessions: number }> = await this.sequelize.query(
+						`SELECT to_char(s.start_ts AT TIME ZONE :timezone, 'YYYY-MM-DD') AS date, s.focus,
+						        round(sum(extract(epoch FROM s.end_ts - s.start_ts)) / 60)::int AS minutes, count(*)::int AS sessions
+						 FROM practice_sessions s
+						 WHERE s.student_id = :studentId AND s.deleted_at IS NULL
+						   AND s.start_ts >= (:from::date)::timestamp AT TIME ZONE :timezone
+						   AND s.start_ts < ((:to::date) + 1)::timestamp AT TIME ZONE :timezone
+						 GROUP BY 1, 2 ORDER BY 1, 2`,
+						{ replacements: { studentId, from, to, timezone }, type: QueryTypes.SELECT }
+					);
+					return rows;
 				}
 			}
 		},

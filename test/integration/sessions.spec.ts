@@ -228,3 +228,23 @@ describe("tag names", () => {
 		expect(clash.body.code).toBe("ERR_TAG_NAME_TAKEN");
 	});
 });
+
+describe("practice minutes for dashboards", () => {
+	it("adds up minutes per local day and focus in the student's time zone", async () => {
+		const student = await http.register("student");
+		// 23:30 UTC on the 1st is already the 2nd in Vienna.
+		await logSession(student, { focus: "scales", startedAt: "2026-11-01T23:30:00Z", endedAt: "2026-11-02T00:00:00Z" });
+		await logSession(student, { focus: "scales", startedAt: "2026-11-02T10:00:00Z", endedAt: "2026-11-02T10:15:00Z" });
+		await logSession(student, { focus: "etudes", startedAt: "2026-11-03T10:00:00Z", endedAt: "2026-11-03T10:45:00Z" });
+		const days = await api.node.broker.call("sessions.dailyMinutes", {
+			studentId: student.id,
+			from: "2026-11-01",
+			to: "2026-11-03",
+			timezone: "Europe/Vienna"
+		});
+		expect(days).toEqual([
+			{ date: "2026-11-02", focus: "scales", minutes: 45, sessions: 2 },
+			{ date: "2026-11-03", focus: "etudes", minutes: 45, sessions: 1 }
+		]);
+	});
+});
