@@ -92,12 +92,17 @@ export class AppDriver {
 		await this.page.waitForURL(`**/tabs/${label.toLowerCase()}`);
 	}
 
+	/** Picks an option of a popover select on the visible screen. */
+	async choose(selectLabel: string, option: string) {
+		await this.screen.locator(`ion-select[label="${selectLabel}"]`).click();
+		await this.page.locator("ion-popover ion-radio", { hasText: option }).click();
+		await this.page.locator("ion-popover").waitFor({ state: "detached" });
+	}
+
 	async logSession(options: { focus: string; minutes: number; rating?: number; note?: string; newTag?: string }) {
 		await this.openTab("Practice");
 		const form = this.page.getByRole("form", { name: "Log a practice session" });
-		await form.locator("ion-select").click();
-		await this.page.locator("ion-popover ion-radio", { hasText: options.focus }).click();
-		await this.page.locator("ion-popover").waitFor({ state: "detached" });
+		await this.choose("Focus", options.focus);
 		await form.getByLabel("Minutes practised").fill(String(options.minutes));
 		if (options.rating) await form.locator("ion-radio", { hasText: `${options.rating}★` }).click();
 		if (options.note) await form.getByLabel("Note").fill(options.note);

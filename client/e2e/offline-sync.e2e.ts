@@ -5,7 +5,7 @@ describe("a student practising through a dropped connection", () => {
 	const baseUrl = inject("baseUrl");
 	const browser = chromiumForThisFile();
 
-	it("registers, logs one session online and one offline, and finds both on the server exactly once", async () => {
+	it("registers, logs one session online and one offline, finds both on the server exactly once and filters them by focus", async () => {
 		const student: Student = {
 			name: "Clara Offline",
 			email: `clara.${Date.now()}@example.com`,
@@ -43,6 +43,12 @@ describe("a student practising through a dropped connection", () => {
 			["etudes", 15, "Kreutzer 2 offline"],
 			["scales", 25, "Three octaves, slow bows"]
 		]);
+
+		const listed = app.page.getByRole("list", { name: "Your sessions" }).locator("ion-item h3");
+		await app.choose("Show focus", "Études");
+		await expect.poll(async () => (await listed.allTextContents()).map((text) => text.trim())).toEqual(["Études"]);
+		await app.choose("Show focus", "All");
+		await expect.poll(() => listed.count()).toBe(2);
 		await context.close();
 	});
 });

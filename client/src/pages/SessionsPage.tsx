@@ -11,22 +11,28 @@ import {
 } from "@ionic/react";
 import { useState } from "react";
 import { ErrorNote } from "../components/ErrorNote";
+import { SessionFilterBar } from "../components/SessionFilterBar";
 import { Screen } from "../components/Screen";
 import { SyncStatusBadge } from "../components/SyncStatusBadge";
 import { TagDots } from "../components/TagDots";
 import { UploadProgress } from "../components/UploadProgress";
-import { SESSIONS_PAGE_SIZE, useSessionsPage } from "../data/queries";
+import { SESSIONS_PAGE_SIZE, useSessionsPage, useTags } from "../data/queries";
 import { useSync } from "../data/sync-context";
-import { FOCUS_LABELS } from "../models/session";
+import { FOCUS_LABELS, type SessionFilter } from "../models/session";
 import { formatDateTime, formatMinutes, minutesBetween } from "../util/format";
 
 export default function SessionsPage() {
 	const [limit, setLimit] = useState(SESSIONS_PAGE_SIZE);
-	const sessions = useSessionsPage(limit);
+	const [filter, setFilter] = useState<SessionFilter>({});
+	const sessions = useSessionsPage({ ...filter, limit });
+	const tags = useTags();
 	const { entries, online, uploads } = useSync();
 	const serverIds = new Set((sessions.data?.items ?? []).map((session) => session.id));
 	const syncStateById = new Map(entries.map((entry) => [entry.session.id, entry.state]));
-	const notOnServerYet = entries.filter((entry) => !serverIds.has(entry.session.id)).reverse();
+	// Synced sessions come from the server's list, which may be filtered: only unsynced ones are listed from the device.
+	const notOnServerYet = entries
+		.filter((entry) => entry.state !== "done" && !serverIds.has(entry.session.id))
+		.reverse();
 
 	return (
 		<Screen
@@ -63,6 +69,14 @@ export default function SessionsPage() {
 					))}
 				</IonList>
 			)}
+			<SessionFilterBar
+				filter={filter}
+				tags={tags.data ?? []}
+				onChange={(next) => {
+					setFilter(next);
+					setLimit(SESSIONS_PAGE_SIZE);
+				}}
+			/>
 			<ErrorNote error={sessions.error} />
 			{sessions.isPending && !sessions.error && <IonSpinner aria-label="Loading sessions" />}
 			{sessions.data && (
@@ -70,7 +84,11 @@ export default function SessionsPage() {
 					<IonListHeader>All sessions ({sessions.data.total})</IonListHeader>
 					{sessions.data.items.length === 0 && notOnServerYet.length === 0 && (
 						<IonItem lines="none">
-							<IonLabel>No sessions yet. Start the timer on the Practice tab.</IonLabel>
+							<IonLabel>
+								{filter.focus || filter.tagId
+									? "No sessions match these filters."
+									: "No sessions yet. Start the timer on the Practice tab."}
+							</IonLabel>
 						</IonItem>
 					)}
 					{sessions.data.items.map((session) => {
