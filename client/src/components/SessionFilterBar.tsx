@@ -4,6 +4,34 @@ import type { Tag } from "../models/tag";
 
 const ALL = "all";
 
+interface FilterSelectProps {
+	label: string;
+	value: string | undefined;
+	options: Array<{ value: string; label: string }>;
+	/** undefined for "All" */
+	onChange: (value: string | undefined) => void;
+}
+
+function FilterSelect({ label, value, options, onChange }: FilterSelectProps) {
+	return (
+		<IonSelect
+			label={label}
+			labelPlacement="stacked"
+			interface="popover"
+			value={value ?? ALL}
+			onIonChange={(event) => onChange(event.detail.value === ALL ? undefined : String(event.detail.value))}
+		>
+			{[{ value: ALL, label: "All" }, ...options].map((option) => (
+				<IonSelectOption key={option.value} value={option.value}>
+					{option.label}
+				</IonSelectOption>
+			))}
+		</IonSelect>
+	);
+}
+
+const FOCUS_OPTIONS = FOCUS_VALUES.map((focus) => ({ value: focus, label: FOCUS_LABELS[focus] }));
+
 interface SessionFilterBarProps {
 	filter: SessionFilter;
 	tags: Tag[];
@@ -15,40 +43,20 @@ export function SessionFilterBar({ filter, tags, onChange }: SessionFilterBarPro
 		<IonGrid>
 			<IonRow>
 				<IonCol size="6">
-					<IonSelect
+					<FilterSelect
 						label="Show focus"
-						labelPlacement="stacked"
-						interface="popover"
-						value={filter.focus ?? ALL}
-						onIonChange={(event) =>
-							onChange({ ...filter, focus: event.detail.value === ALL ? undefined : (event.detail.value as Focus) })
-						}
-					>
-						<IonSelectOption value={ALL}>All</IonSelectOption>
-						{FOCUS_VALUES.map((focus) => (
-							<IonSelectOption key={focus} value={focus}>
-								{FOCUS_LABELS[focus]}
-							</IonSelectOption>
-						))}
-					</IonSelect>
+						value={filter.focus}
+						options={FOCUS_OPTIONS}
+						onChange={(focus) => onChange({ ...filter, focus: focus as Focus | undefined })}
+					/>
 				</IonCol>
 				<IonCol size="6">
-					<IonSelect
+					<FilterSelect
 						label="Show tag"
-						labelPlacement="stacked"
-						interface="popover"
-						value={filter.tagId ?? ALL}
-						onIonChange={(event) =>
-							onChange({ ...filter, tagId: event.detail.value === ALL ? undefined : String(event.detail.value) })
-						}
-					>
-						<IonSelectOption value={ALL}>All</IonSelectOption>
-						{tags.map((tag) => (
-							<IonSelectOption key={tag.id} value={tag.id}>
-								{tag.name}
-							</IonSelectOption>
-						))}
-					</IonSelect>
+						value={filter.tagId}
+						options={tags.map((tag) => ({ value: tag.id, label: tag.name }))}
+						onChange={(tagId) => onChange({ ...filter, tagId })}
+					/>
 				</IonCol>
 			</IonRow>
 		</IonGrid>
