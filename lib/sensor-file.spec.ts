@@ -52,6 +52,7 @@ describe("sensor file", () => {
 		{ name: "a wrong version", content: jsonFile(evenSamples(2), { version: 2 }) },
 		{ name: "a startedAt that is not an ISO time", content: jsonFile(evenSamples(2), { startedAt: "yesterday" }) },
 		{ name: "broken JSON", content: '{ "version": 1, "samples": [' },
+		{ name: "samples that are a string, not an array", content: jsonFile([], { samples: "x".repeat(SENSOR_FILE_LIMITS.maxSamples + 1) }) },
 		{ name: "a sample rate of 1 Hz", content: jsonFile(evenSamples(5, 1000)) },
 		{ name: "a sample rate of 10 kHz", content: jsonFile(evenSamples(5, 0.1)) }
 	])("rejects JSON with $name", ({ content }) => {

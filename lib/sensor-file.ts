@@ -78,8 +78,8 @@ function parseJson(text: string): SensorRecording {
 	} catch (error) {
 		throw new SensorFileError({ reason: `invalid JSON: ${(error as Error).message}` });
 	}
-	const sampleCount = (document as { samples?: unknown[] } | null)?.samples?.length ?? 0;
-	if (sampleCount > SENSOR_FILE_LIMITS.maxSamples) throw tooManySamples();
+	const samples = (document as { samples?: unknown } | null)?.samples;
+	if (Array.isArray(samples) && samples.length > SENSOR_FILE_LIMITS.maxSamples) throw tooManySamples();
 	const parsed = jsonSensorFile.safeParse(document);
 	if (!parsed.success) {
 		const issue = parsed.error.issues[0]!;

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import wavefile from "wavefile";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ANALYSER_VERSION, PRACTICE_METRIC_NAMES, analyseRecording, type AnalysisResult } from "./index";
 import { mean, slopePerIndex, standardDeviation } from "./stats";
@@ -215,6 +216,16 @@ describe("signals without music", () => {
 		expect(Math.abs(clipped.metrics.intonationMeanDeviationCents! - 6)).toBeLessThanOrEqual(3);
 		const clean = await analyseSamples(sustainedTone(440, 2));
 		expect(clean.metrics.clippedSamplePercent).toBe(0);
+	});
+
+	it("counts full-scale samples of an 8-bit file as clipped", async () => {
+		const wavPath = join(directory, "clipped-8-bit.wav");
+		const wav = new wavefile.WaveFile();
+		const tone = sustainedTone(440, 1, { levelDbfs: 6 });
+		wav.fromScratch(1, SAMPLE_RATE_HZ, "8", Uint8Array.from(tone, (value) => Math.round(Math.max(-1, Math.min(127 / 128, value)) * 128) + 128));
+		await writeFile(wavPath, wav.toBuffer());
+		const result = await analyseRecording({ wavPath });
+		expect(result.metrics.clippedSamplePercent).toBeGreaterThan(5);
 	});
 
 	it("gives a one-second note its pitch and level but no tempo", async () => {

@@ -46,7 +46,8 @@ function resampleUniform(samples: readonly SensorSample[], rateHz: number): Vect
 		while (source < samples.length - 2 && samples[source + 1]!.tMs < tMs) source++;
 		const before = samples[source]!;
 		const after = samples[source + 1]!;
-		const weight = Math.min(1, Math.max(0, (tMs - before.tMs) / (after.tMs - before.tMs)));
+		const gapMs = after.tMs - before.tMs;
+		const weight = gapMs > 0 ? Math.min(1, Math.max(0, (tMs - before.tMs) / gapMs)) : 0;
 		resampled.push([0, 1, 2].map((axis) => before.gyroRadPerS[axis]! * (1 - weight) + after.gyroRadPerS[axis]! * weight) as Vector3);
 	}
 	return resampled;

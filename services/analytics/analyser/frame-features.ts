@@ -4,8 +4,8 @@ import { YinPitchEstimator } from "./yin";
 /** Frames quieter than this (RMS re a full-scale square wave) count as silence. */
 export const SILENCE_FLOOR_DBFS = -60;
 const SILENCE_FLOOR_RMS = 10 ** (SILENCE_FLOOR_DBFS / 20);
-/** |sample| at or above this is counted as clipped (int16 full scale is 32767/32768). */
-const CLIP_LEVEL = 0.999;
+/** |sample| at or above this (−0.09 dBFS) counts as clipped; it also catches 8-bit full scale, 127/128. */
+const CLIP_LEVEL = 0.99;
 const TARGET_FRAME_DURATION_S = 0.0464;
 /** Log compression of magnitudes so soft onsets weigh in flux almost as much as loud ones. */
 const FLUX_LOG_GAIN = 100;
