@@ -1,4 +1,4 @@
-import { SILENCE_FLOOR_DBFS, frameCentreMs, type FrameFeatures } from "./frame-features";
+import { frameCentreMs, isSoundingRms, type FrameFeatures } from "./frame-features";
 import { rmsToDbfs } from "./dynamics";
 import { deviationFromNearestNoteCents } from "./notes";
 import { median } from "./stats";
@@ -32,10 +32,10 @@ export function buildCurves(features: FrameFeatures, durationMs: number, a4Hz: n
 	});
 	const curves: AnalysisCurves = { periodMs: CURVE_PERIOD_MS, tMs: [], loudnessDbfs: [], f0Hz: [], deviationCents: [] };
 	for (let bin = 0; bin < binCount; bin++) {
-		const levelDbfs = energyCount[bin]! > 0 ? rmsToDbfs(Math.sqrt(energySum[bin]! / energyCount[bin]!)) : -Infinity;
+		const binRms = energyCount[bin]! > 0 ? Math.sqrt(energySum[bin]! / energyCount[bin]!) : 0;
 		const binF0Hz = voicedF0ByBin[bin]!.length > 0 ? median(voicedF0ByBin[bin]!) : null;
 		curves.tMs.push(bin * CURVE_PERIOD_MS);
-		curves.loudnessDbfs.push(levelDbfs >= SILENCE_FLOOR_DBFS ? levelDbfs : null);
+		curves.loudnessDbfs.push(isSoundingRms(binRms) ? rmsToDbfs(binRms) : null);
 		curves.f0Hz.push(binF0Hz);
 		curves.deviationCents.push(binF0Hz == null ? null : deviationFromNearestNoteCents(1200 * Math.log2(binF0Hz / a4Hz)));
 	}

@@ -1,4 +1,4 @@
-import { SILENCE_FLOOR_DBFS, type FrameFeatures } from "./frame-features";
+import { isSoundingRms, type FrameFeatures } from "./frame-features";
 import { availableGroup, unavailableGroup, type MetricGroup } from "./metric-group";
 import { mean, percentile } from "./stats";
 
@@ -11,7 +11,7 @@ export function rmsToDbfs(rms: number): number {
 }
 
 export function soundingFrameLevelsDbfs(features: FrameFeatures): number[] {
-	return features.frameRms.map(rmsToDbfs).filter((levelDbfs) => levelDbfs >= SILENCE_FLOOR_DBFS);
+	return features.frameRms.filter(isSoundingRms).map(rmsToDbfs);
 }
 
 /**

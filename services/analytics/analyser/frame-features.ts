@@ -2,7 +2,7 @@ import FFT from "fft.js";
 import { YinPitchEstimator } from "./yin";
 
 /** Frames quieter than this (RMS re a full-scale square wave) count as silence. */
-export const SILENCE_FLOOR_DBFS = -60;
+const SILENCE_FLOOR_DBFS = -60;
 const SILENCE_FLOOR_RMS = 10 ** (SILENCE_FLOOR_DBFS / 20);
 /** |sample| at or above this (−0.09 dBFS) counts as clipped; it also catches 8-bit full scale, 127/128. */
 const CLIP_LEVEL = 0.99;
@@ -36,6 +36,11 @@ export interface FrameFeatures {
 	spectralFlux: number[];
 	/** One entry per pitch frame (frame index = entry index · pitchEveryFrames); 0 = unvoiced or silent. */
 	f0Hz: number[];
+}
+
+/** Whether a frame (or bin of frames) with this RMS is above the −60 dBFS silence floor. */
+export function isSoundingRms(rms: number): boolean {
+	return rms >= SILENCE_FLOOR_RMS;
 }
 
 export function frameLayoutFor(sampleRateHz: number): FrameLayout {
@@ -118,7 +123,7 @@ export class FrameFeatureExtractor {
 		this.fft.realTransform(this.spectrum, frame);
 		this.features.spectralFlux.push(this.spectralFlux());
 		if (frameIndex % this.layout.pitchEveryFrames === 0) {
-			this.features.f0Hz.push(rms >= SILENCE_FLOOR_RMS ? this.pitch.estimate(frame, this.spectrum) : 0);
+			this.features.f0Hz.push(isSoundingRms(rms) ? this.pitch.estimate(frame, this.spectrum) : 0);
 		}
 	}
 

@@ -1,9 +1,9 @@
 import type { SensorRecording } from "../../../lib/sensor-file";
 import { BOW_METRICS, bowStabilityMetrics, type BowMetric } from "./bow-stability";
 import { buildCurves, type AnalysisCurves } from "./curves";
-import { DYNAMICS_METRICS, dynamicsMetrics, rmsToDbfs, soundingFrameLevelsDbfs, type DynamicsMetric } from "./dynamics";
+import { DYNAMICS_METRICS, dynamicsMetrics, soundingFrameLevelsDbfs, type DynamicsMetric } from "./dynamics";
 import { InvalidAnalysisOptionError } from "./errors";
-import { FrameFeatureExtractor, SILENCE_FLOOR_DBFS, type FrameFeatures } from "./frame-features";
+import { FrameFeatureExtractor, isSoundingRms, type FrameFeatures } from "./frame-features";
 import { INTONATION_METRICS, intonationMetrics, type IntonationMetric } from "./intonation";
 import { availableGroup, unavailableGroup, type MetricGroup, type MissingReason } from "./metric-group";
 import { pitchTrackOf, sustainedNotes } from "./notes";
@@ -98,9 +98,7 @@ function audioMetrics(features: FrameFeatures, a4Hz: number): MetricGroup<AudioM
 	const onsetTimesMs = detectOnsetTimesMs(features);
 	const track = pitchTrackOf(features, a4Hz);
 	const notes = sustainedNotes(track);
-	const soundingPitchFrameCount = features.f0Hz.filter(
-		(_, pitchIndex) => rmsToDbfs(features.frameRms[pitchIndex * features.layout.pitchEveryFrames]!) >= SILENCE_FLOOR_DBFS
-	).length;
+	const soundingPitchFrameCount = features.f0Hz.filter((_, pitchIndex) => isSoundingRms(features.frameRms[pitchIndex * features.layout.pitchEveryFrames]!)).length;
 	return mergeGroups([
 		tempoMetrics(onsetTimesMs),
 		dynamicsMetrics(features),

@@ -1,11 +1,10 @@
-import { SILENCE_FLOOR_DBFS, frameCentreMs, type FrameFeatures } from "./frame-features";
+import { frameCentreMs, isSoundingRms, type FrameFeatures } from "./frame-features";
 import { availableGroup, unavailableGroup, type MetricGroup } from "./metric-group";
 import { mean, median, slopePerIndex, standardDeviation } from "./stats";
 
 export const TEMPO_METRICS = ["tempoBpm", "tempoCv", "tempoDriftMsPerBeat"] as const;
 export type TempoMetric = (typeof TEMPO_METRICS)[number];
 
-const SILENCE_FLOOR_RMS = 10 ** (SILENCE_FLOOR_DBFS / 20);
 /** Half-width of the moving median that adapts the threshold to the local flux level. */
 const THRESHOLD_MEDIAN_HALF_WIDTH_MS = 300;
 /**
@@ -34,7 +33,7 @@ export function detectOnsetTimesMs(features: FrameFeatures): number[] {
 	const peakHalfWidth = Math.max(1, Math.round(PEAK_HALF_WIDTH_MS / frameMs));
 	const onsetTimesMs: number[] = [];
 	for (let i = 0; i < flux.length; i++) {
-		if (frameRms[i]! < SILENCE_FLOOR_RMS || flux[i]! < THRESHOLD_FLUX_FLOOR) continue;
+		if (!isSoundingRms(frameRms[i]!) || flux[i]! < THRESHOLD_FLUX_FLOOR) continue;
 		if (!isLocalMaximum(flux, i, peakHalfWidth) || isLevelFalling(frameRms, i, peakHalfWidth)) continue;
 		const localMedian = median(flux.slice(Math.max(0, i - medianHalfWidth), i + medianHalfWidth + 1));
 		if (flux[i]! >= THRESHOLD_MEDIAN_FACTOR * localMedian + THRESHOLD_FLUX_FLOOR) onsetTimesMs.push(frameCentreMs(layout, i));
