@@ -1,0 +1,213 @@
+// @vitest-environment node
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { connect, createServer as createTcpServer, type Server as TcpServer } from "node:net";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FileStore } from "@tus/file-store";
+import { Server as TusServer } from "@tus/server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SensorFile, UploadStatus } from "../models/recording";
+import { uploadMedia, type MediaUploadRequest } from "./media-upload";
+import { RecordingUploads } from "./recording-uploads";
+import { MemoryTokenStore } from "./token-store";
+
+const VALID_TOKEN = "access-token-1";
+
+/** A real tus 1.0 server, as the gateway will run, that only accepts uploads carrying a valid bearer token. */
+async function startTusServer(directory: string) {
+	const tus = new TusServer({
+		path: "/api/uploads",
+		datastore: new FileStore({ directory }),
+		onUploadCreate: async (request, upload) => {
+			if (request.headers.get("authorization") !== `Bearer ${VALID_TOKEN}`) {
+				throw { status_code: 401, body: JSON.stringify({ code: "ERR_INVALID_TOKEN", message: "Bad token" }) };
+			}
+			if (!upload.metadata?.sessionId) {
+				throw { status_code: 422, body: JSON.stringify({ code: "ERR_VALIDATION", message: "sessionId missing" }) };
+			}
+			return {};
+		}
+	});
+	const server = createServer((request, response) => {
+		if (!request.url?.startsWith("/api/uploads")) {
+			response.writeHead(404).end();
+			return;
+		}
+		void tus.handle(request, response);
+	});
+	await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+	return server;
+}
+
+interface FlakyNetwork {
+	/** Cut the connection once, after this many bytes of a PATCH body have gone through. */
+	dropFirstPatchAfterBytes?: number;
+	patchBytes: number;
+	heads: number;
+}
+
+/** A TCP hop between client and server that counts what crosses it and can cut a connection mid-upload. */
+async function startFlakyProxy(targetPort: number, network: FlakyNetwork): Promise<TcpServer> {
+	const proxy = createTcpServer((client) => {
+		const upstream = connect(targetPort, "127.0.0.1");
+		let inPatch = false;
+		let patchBytesOnConnection = 0;
+		client.on("data", (chunk: Buffer) => {
+			const head = chunk.subarray(0, 6).toString("latin1");
+			if (head.startsWith("HEAD ")) network.heads += 1;
+			if (head.startsWith("PATCH ")) inPatch = true;
+			if (!inPatch) return;
+			patchBytesOnConnection += chunk.length;
+			network.patchBytes += chunk.length;
+			const dropAfter = network.dropFirstPatchAfterBytes;
+			if (dropAfter !== undefined && patchBytesOnConnection >= dropAfter) {
+				network.dropFirstPatchAfterBytes = undefined;
+				client.destroy();
+				upstream.destroy();
+			}
+		});
+		client.pipe(upstream).on("error", () => client.destroy());
+		upstream.pipe(client).on("error", () => upstream.destroy());
+		client.on("error", () => upstream.destroy());
+		upstream.on("error", () => client.destroy());
+		upstream.on("data", () => {
+			inPatch = false;
+		});
+	});
+	await new Promise<void>((done) => proxy.listen(0, "127.0.0.1", done));
+	return proxy;
+}
+
+function sensorFile(sampleCount: number): SensorFile {
+	return {
+		version: 1,
+		startedAt: "2026-11-26T08:00:00.000Z",
+		samples: Array.from({ length: sampleCount }, (_, index) => ({
+			t: index * 10,
+			gyro: [0.01 * index, 0, -0.02],
+			accel: [0, 9.81, 0]
+		}))
+	};
+}
+
+describe("recording uploads over tus against a real tus server", () => {
+	const directory = mkdtempSync(join(tmpdir(), "etude-tus-"));
+	const network: FlakyNetwork = { patchBytes: 0, heads: 0 };
+	let server: Server;
+	let proxy: TcpServer;
+	let origin = "";
+	beforeAll(async () => {
+		server = await startTusServer(directory);
+		proxy = await startFlakyProxy((server.address() as AddressInfo).port, network);
+		origin = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+	});
+	afterAll(async () => {
+		await new Promise((done) => proxy.close(done));
+		server.closeAllConnections();
+		await new Promise((done) => server.close(done));
+		rmSync(directory, { recursive: true, force: true });
+	});
+
+	function uploader(endpoint: string, tokens = new MemoryTokenStore({ token: VALID_TOKEN, refreshToken: "r" })) {
+		return (request: Omit<MediaUploadRequest, "tokens" | "endpoint">) => uploadMedia({ ...request, endpoint, tokens });
+	}
+
+	it("uploads the file whole, with the session and kind as metadata, reporting progress up to 1", async () => {
+		const bytes = Buffer.alloc(3 * 1024 * 1024 + 17, 7);
+		const fractions: number[] = [];
+		const url = await uploader(`${origin}/api/uploads`)({
+			sessionId: "session-1",
+			kind: "video",
+			source: bytes,
+			filename: "practice.webm",
+			filetype: "video/webm",
+			onProgress: (fraction) => fractions.push(fraction)
+		});
+
+		const uploadId = url.split("/").pop()!;
+		expect(readFileSync(join(directory, uploadId)).equals(bytes)).toBe(true);
+		const info = JSON.parse(readFileSync(join(directory, `${uploadId}.json`), "utf8")) as {
+			metadata: Record<string, string>;
+		};
+		expect(info.metadata).toMatchObject({ sessionId: "session-1", kind: "video", filename: "practice.webm" });
+		expect(fractions.at(-1)).toBe(1);
+		expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
+	});
+
+	it("resumes from the bytes the server kept after the connection drops mid-upload", async () => {
+		const bytes = Buffer.alloc(3 * 1024 * 1024, 3);
+		network.patchBytes = 0;
+		network.heads = 0;
+		network.dropFirstPatchAfterBytes = 1024 * 1024;
+
+		const url = await uploader(`${origin}/api/uploads`)({
+			sessionId: "session-dropped",
+			kind: "video",
+			source: bytes,
+			filename: "practice.webm",
+			filetype: "video/webm"
+		});
+
+		expect(readFileSync(join(directory, url.split("/").pop()!)).equals(bytes)).toBe(true);
+		expect(network.heads).toBeGreaterThanOrEqual(1);
+		// Resumed, not restarted: well under two full copies crossed the wire.
+		expect(network.patchBytes).toBeLessThan(bytes.length * 1.5);
+	});
+
+	it("waits for the session to reach the server, then uploads its sensor file", async () => {
+		const uploads = new RecordingUploads(uploader(`${origin}/api/uploads`), (json) => Buffer.from(json));
+		const seen: UploadStatus[][] = [];
+		uploads.subscribe((statuses) => seen.push(statuses.get("session-2") ?? []));
+		const before = readdirSync(directory).length;
+
+		uploads.attach("session-2", { sensors: sensorFile(500) });
+		expect(uploads.current().get("session-2")).toEqual([
+			{ kind: "sensors", state: "waiting", progress: 0, errorCode: null }
+		]);
+		expect(readdirSync(directory).length).toBe(before);
+
+		await uploads.sessionSynced("session-2");
+
+		expect(uploads.current().get("session-2")).toEqual([
+			{ kind: "sensors", state: "done", progress: 1, errorCode: null }
+		]);
+		expect(seen.map((statuses) => statuses[0]?.state)).toContain("uploading");
+		const stored = readdirSync(directory)
+			.filter((name) => name.endsWith(".json"))
+			.map(
+				(name) =>
+					JSON.parse(readFileSync(join(directory, name), "utf8")) as { id: string; metadata: Record<string, string> }
+			)
+			.find((info) => info.metadata.sessionId === "session-2")!;
+		expect(stored.metadata.kind).toBe("sensors");
+		expect(JSON.parse(readFileSync(join(directory, stored.id), "utf8"))).toEqual(sensorFile(500));
+	});
+
+	it("does nothing for a synced session that has no recording", async () => {
+		const uploads = new RecordingUploads(uploader(`${origin}/api/uploads`), (json) => Buffer.from(json));
+		await uploads.sessionSynced("no-recording");
+		expect(uploads.current().size).toBe(0);
+	});
+
+	it("reports the server's own code when it refuses the upload", async () => {
+		const uploads = new RecordingUploads(
+			uploader(`${origin}/api/uploads`, new MemoryTokenStore({ token: "expired", refreshToken: "r" })),
+			(json) => Buffer.from(json)
+		);
+		uploads.attach("session-3", { sensors: sensorFile(3) });
+		await uploads.sessionSynced("session-3");
+		expect(uploads.current().get("session-3")?.[0]).toMatchObject({ state: "failed", errorCode: "ERR_INVALID_TOKEN" });
+	});
+
+	it("says uploads are unavailable while the server has no upload endpoint", async () => {
+		const uploads = new RecordingUploads(uploader(`${origin}/api/not-there`), (json) => Buffer.from(json));
+		uploads.attach("session-4", { sensors: sensorFile(3) });
+		await uploads.sessionSynced("session-4");
+		expect(uploads.current().get("session-4")?.[0]).toMatchObject({
+			state: "failed",
+			errorCode: "ERR_UPLOADS_UNAVAILABLE"
+		});
+	});
+});
