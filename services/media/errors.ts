@@ -57,7 +57,7 @@ export class StreamCopyUnsupportedError extends RecordingRejectedError {
 	}
 }
 
-/** ffmpeg gave up on a file that passed validation; the tail of its log says why. */
+/** ffmpeg gave up on a file that passed validation. `data.ffmpegLogTail` says why but names server paths: log it, do not show it. */
 export class MediaProcessingFailedError extends RecordingRejectedError {
 	constructor(operation: string, ffmpegLogTail: string) {
 		super(`ffmpeg could not ${operation}.`, "ERR_MEDIA_PROCESSING_FAILED", { operation, ffmpegLogTail });

@@ -108,10 +108,11 @@ describe("validateRecording", () => {
 		["a JPEG picture", "jpeg", "ERR_NO_VIDEO_STREAM"],
 		["a sound-only file", "audioOnly", "ERR_NO_VIDEO_STREAM"],
 		["a video without a sound track", "silent", "ERR_NO_AUDIO_TRACK"]
-	] as const)("rejects %s with %s and a readable reason", async (_description, clip, type) => {
+	] as const)("rejects %s with %s and a readable reason that does not reveal server paths", async (_description, clip, type) => {
 		const rejection = validateRecording(clips[clip]);
 		await expect(rejection).rejects.toMatchObject({ type, code: 422 });
-		await expect(rejection).rejects.toThrow(/\w+.*\./);
+		await expect(rejection).rejects.toThrow(/^The .+\.$/);
+		await expect(rejection).rejects.not.toThrow(workDir);
 	});
 
 	it("rejects a clip shorter than the configured minimum with ERR_DURATION_OUT_OF_RANGE", async () => {

@@ -133,7 +133,7 @@ function lastLines(log: string | null | undefined, lineCount = 8): string {
 
 function clockwiseRotation(stream: FfprobeStream): RotationDegrees {
 	// ffprobe reports the display matrix angle counter-clockwise; ffmpeg's own autorotate negates it the same way.
-	const counterClockwise = finiteNumber(stream.rotation) ?? finiteNumber(stream.tags?.rotate) ?? 0;
+	const counterClockwise = finiteNumber(stream.rotation) ?? 0;
 	const clockwise = (((Math.round(-counterClockwise / 90) * 90) % 360) + 360) % 360;
 	return clockwise as RotationDegrees;
 }
@@ -168,7 +168,9 @@ export async function probeMedia(input: string): Promise<MediaProbe> {
 	try {
 		data = await ffprobe(input);
 	} catch (error) {
-		throw new NotDecodableError(`ffprobe could not read it (${lastLines((error as Error).message, 1)})`);
+		// ffprobe names the file by its server path; the student should see only what went wrong.
+		const ffprobeReason = lastLines((error as Error).message, 1).replace(`${input}: `, "");
+		throw new NotDecodableError(`ffprobe could not read it (${ffprobeReason})`);
 	}
 	const formatName = data.format.format_name ?? "unknown";
 	// Cover art in an audio file is a picture attached to the sound, not a video stream.
