@@ -7,6 +7,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import FFT from "fft.js";
 import { analyseRecording } from "../../services/analytics/analyser";
 import { frameLayoutFor } from "../../services/analytics/analyser/frame-features";
@@ -87,21 +88,31 @@ async function bestOf(runs: number, task: () => unknown): Promise<Timing> {
 	return timings.reduce((best, timing) => (timing.wallMs < best.wallMs ? timing : best));
 }
 
-/** Peak growth of RSS and heap over the task, sampled every 2 ms (heap includes not-yet-collected garbage). */
-async function peakMemoryDuring(task: () => Promise<unknown>): Promise<{ rssBytes: number; heapBytes: number }> {
+/**
+ * Peak growth of RSS and of live memory (JS heap + buffers and typed arrays) over the task. With --expose-gc (as `npm run bench:analysis`
+ * runs it) the heap is collected before every 5 ms sample, so the figure is what the analysis holds,
+ * not garbage waiting for the collector.
+ */
+async function peakMemoryDuring(task: () => Promise<unknown>): Promise<{ rssBytes: number; liveBytes: number }> {
+	const collect = () => (globalThis as { gc?: () => void }).gc?.();
+	collect();
+	// Backing stores of freed buffers (the WAV just written) are released a moment after the collection.
+	await sleep(20);
+	collect();
 	const before = process.memoryUsage();
 	let peakRss = before.rss;
-	let peakHeap = before.heapUsed;
+	const liveBytes = (memory: NodeJS.MemoryUsage) => memory.heapUsed + memory.external;
+	let peakLive = liveBytes(before);
 	const sample = () => {
+		collect();
 		const memory = process.memoryUsage();
 		peakRss = Math.max(peakRss, memory.rss);
-		peakHeap = Math.max(peakHeap, memory.heapUsed);
+		peakLive = Math.max(peakLive, liveBytes(memory));
 	};
-	const sampler = setInterval(sample, 2);
+	const sampler = setInterval(sample, 5);
 	await task();
 	clearInterval(sampler);
-	sample();
-	return { rssBytes: peakRss - before.rss, heapBytes: peakHeap - before.heapUsed };
+	return { rssBytes: peakRss - before.rss, liveBytes: peakLive - liveBytes(before) };
 }
 
 const directory = await mkdtemp(join(tmpdir(), "etude-bench-analysis-"));
@@ -133,10 +144,13 @@ try {
 	print(row("analyseRecording (WAV streamed from disk)", analysis));
 	print(row("baseline: bare fft.js pass, same frame/hop", baseline));
 	print(`Analysis costs ${(analysis.cpuMs / baseline.cpuMs).toFixed(1)}× the CPU time of the bare FFT pass.`);
-	const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
-	print(`Peak memory while analysing (bounded: a ${EXCERPT_S} s excerpt needs about as much as ${DURATION_S} s):`);
-	print(`  ${EXCERPT_S} s: RSS +${megabytes(excerptMemory.rssBytes)}, heap +${megabytes(excerptMemory.heapBytes)}`);
-	print(`  ${DURATION_S} s: RSS +${megabytes(fullMemory.rssBytes)}, heap +${megabytes(fullMemory.heapBytes)} (the WAV itself is ${megabytes(samples.length * 2)})`);
+	const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(2)} MB`;
+	// frame RMS + flux per hop and f0 per pitch frame, 8 bytes each
+	const perFrameBytes = (samples.length / hopSize) * 2.5 * 8;
+	const gcNote = "gc" in globalThis ? "heap + buffers, collected before each sample" : "heap + buffers incl. garbage: run with --expose-gc for live memory";
+	print(`Peak memory growth while analysing (${gcNote}):`);
+	print(`  ${EXCERPT_S} s excerpt: RSS +${megabytes(excerptMemory.rssBytes)}, live +${megabytes(excerptMemory.liveBytes)}`);
+	print(`  ${DURATION_S} s recording: RSS +${megabytes(fullMemory.rssBytes)}, live +${megabytes(fullMemory.liveBytes)} (the WAV itself is ${megabytes(samples.length * 2)}; per-frame scalars are ~${megabytes(perFrameBytes)})`);
 	const verdict = (factor: number) => (factor >= TARGET_REAL_TIME_FACTOR ? "met" : "NOT met");
 	print(`Target ≥ ${TARGET_REAL_TIME_FACTOR}× real time: ${verdict(realTime(analysis.wallMs))} by wall time, ${verdict(realTime(analysis.cpuMs))} by CPU time`);
 	const metrics = result!.metrics;
