@@ -5,7 +5,7 @@ import { z } from "zod";
  * All configuration comes from the environment and is validated here, once, at start.
  * A wrong value stops the process with one line per problem naming the variable.
  */
-const KNOWN_SERVICES = ["api", "auth", "practice"] as const;
+const KNOWN_SERVICES = ["api", "auth", "practice", "analytics"] as const;
 export type ServiceName = (typeof KNOWN_SERVICES)[number];
 
 const optionalString = z

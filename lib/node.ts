@@ -4,6 +4,7 @@ import path from "node:path";
 import { ServiceBroker, type ServiceSchema } from "moleculer";
 import type { EtudeConfig, ServiceName } from "../broker.config";
 import { brokerOptions } from "../moleculer.config";
+import analyticsService from "../services/analytics/analytics.service";
 import apiService from "../services/api.service";
 import authService from "../services/auth.service";
 import sessionsService from "../services/practice/sessions.service";
@@ -17,7 +18,8 @@ import type { NodeConfig } from "./node-config";
 const SERVICE_GROUPS: Record<ServiceName, { usesDatabase: boolean; schemas: (config: NodeConfig) => ServiceSchema[] }> = {
 	api: { usesDatabase: false, schemas: (config) => [apiService(config)] },
 	auth: { usesDatabase: true, schemas: (config) => [authService(config)] },
-	practice: { usesDatabase: true, schemas: () => [sessionsService(), tagsService()] }
+	practice: { usesDatabase: true, schemas: () => [sessionsService(), tagsService()] },
+	analytics: { usesDatabase: true, schemas: (config) => [analyticsService(config)] }
 };
 
 export interface EtudeNode {

@@ -1,0 +1,248 @@
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createObjectStorage, type ObjectStorage } from "../../lib/storage";
+import { objectStorageConfig } from "../../mixins/storage.mixin";
+import { PRACTICE_METRIC_NAMES } from "../../services/analytics/analyser";
+import type { AudioReadyMessage } from "../../services/analytics/analytics.service";
+import { audioReadyMessage, putCorruptTake, putSyntheticTake } from "../../services/analytics/recording-fixtures";
+import { httpClient, practiceSession, type Account } from "../support/http-client";
+import { startTestApi, type TestApi } from "../support/test-node";
+
+/**
+ * The analytics worker and API on a real node and real PostgreSQL: a media.audio_ready message
+ * in, metrics, curves and rollups out, read over HTTP with the session's own access rules.
+ */
+let api: TestApi;
+let http: ReturnType<typeof httpClient>;
+let storage: ObjectStorage;
+let database: pg.Client;
+let student: Account;
+let otherStudent: Account;
+let linkedTeacher: Account;
+let unlinkedTeacher: Account;
+const finished: Array<{ event: string; videoId: string }> = [];
+
+beforeAll(async () => {
+	api = await startTestApi(inject("databaseUrl"));
+	http = httpClient(api.baseUrl);
+	storage = createObjectStorage(objectStorageConfig(api.node.config));
+	database = new pg.Client({ connectionString: inject("databaseUrl") });
+	await database.connect();
+	api.node.broker.createService({
+		name: "analytics-probe",
+		events: {
+			"analytics.metrics_ready"(ctx: { params: { videoId: string } }) {
+				finished.push({ event: "ready", videoId: ctx.params.videoId });
+			},
+			"analytics.metrics_failed"(ctx: { params: { videoId: string } }) {
+				finished.push({ event: "failed", videoId: ctx.params.videoId });
+			}
+		}
+	});
+	[student, otherStudent, linkedTeacher, unlinkedTeacher] = await Promise.all([
+		http.register("student", "Ada"),
+		http.register("student", "Bea"),
+		http.register("teacher", "Linked"),
+		http.register("teacher", "Stranger")
+	]);
+	await http.link(linkedTeacher, student);
+});
+afterAll(async () => {
+	await database?.end();
+	await api?.stop();
+});
+
+async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
+	for (let attempt = 0; attempt < 200; attempt++) {
+		if (await condition()) return;
+		await new Promise((resolve) => setTimeout(resolve, 50));
+	}
+	throw new Error(`timed out waiting for ${what}`);
+}
+
+async function logSession(owner: Account, overrides: Record<string, unknown> = {}): Promise<{ id: string; startedAt: string }> {
+	const session = practiceSession(overrides);
+	const created = await http.request("POST", "/api/sessions", { token: owner.token, body: session });
+	expect(created.status, JSON.stringify(created.body)).toBe(201);
+	return { id: session.id, startedAt: session.startedAt };
+}
+
+/** Sends the message the media worker would and waits until the worker has finished with it. */
+async function deliver(message: AudioReadyMessage): Promise<void> {
+	const before = finished.filter((entry) => entry.videoId === message.videoId).length;
+	await api.node.broker.sendToChannel("media.audio_ready", message);
+	await until(() => finished.filter((entry) => entry.videoId === message.videoId).length > before, `analysis of ${message.videoId}`);
+}
+
+async function analysedTake(owner: Account, tempoBpm: number, sessionOverrides: Record<string, unknown> = {}) {
+	const session = await logSession(owner, sessionOverrides);
+	const { audioKey } = await putSyntheticTake(storage, tempoBpm);
+	const message = audioReadyMessage({ sessionId: session.id, studentId: owner.id, audioKey, recordedAt: session.startedAt });
+	await deliver(message);
+	return { session, message };
+}
+
+async function notReadyData(sessionId: string): Promise<unknown> {
+	const meta = { user: { id: student.id, role: "student", name: "Ada" } };
+	const error = await api.node.broker.call("analytics.sessionMetrics", { id: sessionId }, { meta }).catch((reason: Error & { type: string; data: unknown }) => reason);
+	expect((error as { type?: string }).type).toBe("ERR_METRICS_NOT_READY");
+	return (error as { data: unknown }).data;
+}
+
+async function storedRows(videoId: string): Promise<{ summary: number; curve: number }> {
+	const { rows } = await database.query<{ kind: string; count: string }>("SELECT kind, count(*) FROM metrics WHERE video_id = $1 GROUP BY kind", [videoId]);
+	const count = (kind: string) => Number(rows.find((row) => row.kind === kind)?.count ?? 0);
+	return { summary: count("summary"), curve: count("curve") };
+}
+
+describe("analysing a recording", () => {
+	let take: Awaited<ReturnType<typeof analysedTake>>;
+	beforeAll(async () => {
+		take = await analysedTake(student, 120);
+	});
+
+	it("stores one summary row per metric and three 10 Hz curves for the recording", async () => {
+		const response = await http.request("GET", `/api/sessions/${take.session.id}/metrics`, { token: student.token });
+		expect(response.status).toBe(200);
+		const { summary, curves, analyserVersion, missing, durationMs } = response.body;
+		expect(analyserVersion).toBe("1.0.0");
+		expect(Object.keys(summary).sort()).toEqual([...PRACTICE_METRIC_NAMES].sort());
+		expect(summary.tempoBpm).toBeCloseTo(120, 0);
+		expect(summary.onsetCount).toBe(16);
+		expect(summary.bowStabilityRmsRadPerS).toBeNull();
+		expect(missing.bowStabilityRmsRadPerS).toBe("no_sensor_data");
+		const pointCount = Math.ceil(durationMs / 100);
+		for (const name of ["loudness", "pitch", "deviation"]) expect(curves[name]).toHaveLength(pointCount);
+		expect(curves.loudness.slice(0, 3).map((point: { tMs: number }) => point.tMs)).toEqual([0, 100, 200]);
+		// The first 300 ms are silent: a gap in the chart, not a number.
+		expect(curves.pitch[0].value).toBeNull();
+		expect(curves.pitch.some((point: { value: number | null }) => point.value !== null && Math.abs(point.value - 440) < 2)).toBe(true);
+		expect(await storedRows(take.message.videoId)).toEqual({ summary: PRACTICE_METRIC_NAMES.length, curve: 3 * pointCount });
+	});
+
+	it("rewrites the same rows and rollups when the message is delivered again", async () => {
+		const before = await storedRows(take.message.videoId);
+		await deliver(take.message);
+		expect(await storedRows(take.message.videoId)).toEqual(before);
+		const { rows } = await database.query("SELECT recording_count FROM metric_rollups_hourly WHERE student_id = $1 AND metric_key = 'tempoBpm'", [student.id]);
+		expect(rows).toEqual([{ recording_count: 1 }]);
+	});
+
+	it("offers each session's summary to other services by session id", async () => {
+		const unknownSession = randomUUID();
+		const summaries = await api.node.broker.call<Record<string, { analyserVersion: string; metrics: Record<string, number | null> }>, object>(
+			"analytics.summariesBySession",
+			{ sessionIds: [take.session.id, unknownSession] }
+		);
+		expect(Object.keys(summaries)).toEqual([take.session.id]);
+		expect(summaries[take.session.id]!.analyserVersion).toBe("1.0.0");
+		expect(summaries[take.session.id]!.metrics.tempoBpm).toBeCloseTo(120, 0);
+	});
+
+	it("lets the linked teacher read the metrics and hides them from anyone else", async () => {
+		const path = `/api/sessions/${take.session.id}/metrics`;
+		expect((await http.request("GET", path, { token: linkedTeacher.token })).status).toBe(200);
+		for (const outsider of [otherStudent, unlinkedTeacher]) {
+			const response = await http.request("GET", path, { token: outsider.token });
+			expect(response.status).toBe(404);
+			expect(response.body.code).toBe("ERR_SESSION_NOT_FOUND");
+		}
+		expect((await http.request("GET", path)).status).toBe(401);
+	});
+});
+
+describe("a recording the analyser cannot read", () => {
+	it("is recorded as failed with the analyser's reason, once, and the API says why", async () => {
+		const session = await logSession(student);
+		const message = audioReadyMessage({ sessionId: session.id, studentId: student.id, audioKey: await putCorruptTake(storage), recordedAt: session.startedAt });
+		await deliver(message);
+		const response = await http.request("GET", `/api/sessions/${session.id}/metrics`, { token: student.token });
+		expect(response.status).toBe(404);
+		expect(response.body.code).toBe("ERR_METRICS_NOT_READY");
+		// The gateway passes only code and message; internal callers get the state as data.
+		expect(await notReadyData(session.id)).toMatchObject({ state: "failed", failureCode: "ERR_NOT_DECODABLE" });
+		expect(await storedRows(message.videoId)).toEqual({ summary: 0, curve: 0 });
+		expect(finished.filter((entry) => entry.videoId === message.videoId)).toEqual([{ event: "failed", videoId: message.videoId }]);
+	});
+
+	it("answers a session without any recording with ERR_METRICS_NOT_READY and state not_received", async () => {
+		const session = await logSession(student);
+		const response = await http.request("GET", `/api/sessions/${session.id}/metrics`, { token: student.token });
+		expect(response.status).toBe(404);
+		expect(response.body.code).toBe("ERR_METRICS_NOT_READY");
+		expect(await notReadyData(session.id)).toEqual({ state: "not_received" });
+	});
+
+	it("drops a malformed message without analysing anything", async () => {
+		const videoId = randomUUID();
+		await api.node.broker.sendToChannel("media.audio_ready", { videoId, sessionId: "not-a-uuid", audioKey: "" });
+		await new Promise((resolve) => setTimeout(resolve, 200));
+		const { rows } = await database.query("SELECT 1 FROM metric_analyses WHERE video_id = $1", [videoId]);
+		expect(rows).toHaveLength(0);
+	});
+});
+
+describe("the practice dashboard", () => {
+	let dashStudent: Account;
+	const range = "from=2026-11-14&to=2026-11-26";
+
+	beforeAll(async () => {
+		dashStudent = await http.register("student", "Dora");
+		await http.link(linkedTeacher, dashStudent);
+		// Previous week: one take at 100 bpm. This week: one at 120 bpm. 23:30 UTC on the 20th is the 21st in Vienna.
+		await analysedTake(dashStudent, 100, { startedAt: "2026-11-15T17:00:00.000Z", endedAt: "2026-11-15T17:30:00.000Z", focus: "scales" });
+		await analysedTake(dashStudent, 120, { startedAt: "2026-11-25T18:00:00.000Z", endedAt: "2026-11-25T18:40:00.000Z", focus: "etudes" });
+		await logSession(dashStudent, { startedAt: "2026-11-20T23:30:00.000Z", endedAt: "2026-11-21T00:15:00.000Z", focus: "repertoire" });
+		await logSession(dashStudent, { startedAt: "2026-11-24T08:00:00.000Z", endedAt: "2026-11-24T08:20:00.000Z", focus: "scales" });
+		await logSession(dashStudent, { startedAt: "2026-11-26T06:00:00.000Z", endedAt: "2026-11-26T06:10:00.000Z", focus: "scales" });
+		// Outside the range and before a gap: must not count towards the streak or the totals.
+		await logSession(dashStudent, { startedAt: "2026-11-10T17:00:00.000Z", endedAt: "2026-11-10T17:30:00.000Z", focus: "other" });
+	});
+
+	it("counts minutes per local day, the streak, time by focus and 7-day metric trends", async () => {
+		const response = await http.request("GET", `/api/analytics/dash?${range}&tz=Europe/Vienna`, { token: dashStudent.token });
+		expect(response.status).toBe(200);
+		const dash = response.body;
+		const practised = Object.fromEntries(dash.minutesPerDay.filter((day: { minutes: number }) => day.minutes > 0).map((day: { date: string; minutes: number }) => [day.date, day.minutes]));
+		expect(dash.minutesPerDay).toHaveLength(13);
+		expect(practised).toEqual({ "2026-11-15": 30, "2026-11-21": 45, "2026-11-24": 20, "2026-11-25": 40, "2026-11-26": 10 });
+		expect(dash.streakDays).toBe(3);
+		expect(dash.sessions).toBe(5);
+		expect(dash.byFocus).toEqual([
+			{ focus: "scales", minutes: 60, sessions: 3 },
+			{ focus: "repertoire", minutes: 45, sessions: 1 },
+			{ focus: "etudes", minutes: 40, sessions: 1 }
+		]);
+		expect(dash.trends.tempoBpm.last7).toBeCloseTo(120, 0);
+		expect(dash.trends.tempoBpm.previous7).toBeCloseTo(100, 0);
+		expect(dash.trends.tempoBpm.delta).toBeCloseTo(20, 0);
+		expect(dash.trends.bowStabilityRmsRadPerS).toEqual({ last7: null, previous7: null, delta: null });
+	});
+
+	it("puts a late-evening session on the day it was in the requested time zone", async () => {
+		const response = await http.request("GET", `/api/analytics/dash?${range}&tz=UTC`, { token: dashStudent.token });
+		const minutesOn = (date: string) => response.body.minutesPerDay.find((day: { date: string }) => day.date === date).minutes;
+		expect([minutesOn("2026-11-20"), minutesOn("2026-11-21")]).toEqual([45, 0]);
+	});
+
+	it("shows a linked teacher the student's dashboard and nobody else", async () => {
+		const path = `/api/analytics/dash?${range}&tz=Europe/Vienna&studentId=${dashStudent.id}`;
+		const asTeacher = await http.request("GET", path, { token: linkedTeacher.token });
+		expect(asTeacher.status).toBe(200);
+		expect(asTeacher.body.streakDays).toBe(3);
+		for (const outsider of [unlinkedTeacher, otherStudent]) {
+			const response = await http.request("GET", path, { token: outsider.token });
+			expect(response.status).toBe(404);
+			expect(response.body.code).toBe("ERR_STUDENT_NOT_FOUND");
+		}
+	});
+
+	it("refuses an unknown time zone, an impossible date and a reversed range with field errors", async () => {
+		for (const query of ["from=2026-11-14&to=2026-11-26&tz=Mars/Olympus", "from=2026-02-30&to=2026-03-02&tz=UTC", "from=2026-11-26&to=2026-11-14&tz=UTC"]) {
+			const response = await http.request("GET", `/api/analytics/dash?${query}`, { token: dashStudent.token });
+			expect(response.status, query).toBe(422);
+			expect(response.body.code).toBe("ERR_VALIDATION");
+		}
+	});
+});
