@@ -5,7 +5,7 @@ export const BOW_METRICS = ["bowStabilityRmsRadPerS"] as const;
 export type BowMetric = (typeof BOW_METRICS)[number];
 
 /** Bow strokes (≤ ~3 per second even in fast détaché) stay below this; tremor and wobble lie above it. */
-export const BOW_HIGH_PASS_HZ = 3;
+const BOW_HIGH_PASS_HZ = 3;
 /** Enough for the 3 Hz high-pass and tremor up to ~10 Hz. */
 const MIN_SENSOR_RATE_HZ = 20;
 const MIN_SENSOR_SPAN_MS = 2000;

@@ -3,7 +3,7 @@ import { rmsToDbfs } from "./dynamics";
 import { deviationFromNearestNoteCents } from "./notes";
 import { median } from "./stats";
 
-export const CURVE_PERIOD_MS = 100;
+const CURVE_PERIOD_MS = 100;
 
 /** Chart series at 10 Hz, column-wise; point i covers [tMs[i], tMs[i] + 100 ms). `null` = silent / unvoiced. */
 export interface AnalysisCurves {

@@ -1,11 +1,14 @@
 import type { FrameFeatures } from "./frame-features";
 
-/** Pitch frames closer than this in pitch belong to the same note; wide vibrato moves < 50 cents per frame. */
+/**
+ * Consecutive pitch frames closer than this belong to the same note: a semitone step splits, while
+ * vibrato up to 7 Hz at ±70 cents (at most 72 cents per 23 ms frame) does not.
+ */
 const NOTE_SPLIT_CENTS = 80;
 /** Frames dropped at each end of a note so attack and release glides do not bias its centre. */
 const NOTE_EDGE_TRIM_FRAMES = 2;
 /** A note at least this long (after trimming) is "sustained": long enough to judge its centre and vibrato. */
-export const SUSTAINED_NOTE_MIN_MS = 500;
+const SUSTAINED_NOTE_MIN_MS = 500;
 
 export interface PitchTrack {
 	/** Time between pitch frames. */
@@ -17,7 +20,6 @@ export interface PitchTrack {
 }
 
 export interface SustainedNote {
-	startMs: number;
 	/** Cents above A4 of each frame, evenly spaced by the track's frame period. */
 	centsFromA4: number[];
 }
@@ -44,7 +46,8 @@ export function sustainedNotes(track: PitchTrack): SustainedNote[] {
 		const first = runStart + NOTE_EDGE_TRIM_FRAMES;
 		const last = runEnd - NOTE_EDGE_TRIM_FRAMES;
 		if (last - first >= minFrames) {
-			notes.push({ startMs: first * track.framePeriodMs, centsFromA4: track.centsFromA4.slice(first, last) as number[] });
+			// A run holds voiced frames only.
+			notes.push({ centsFromA4: track.centsFromA4.slice(first, last) as number[] });
 		}
 	};
 	for (let i = 0; i <= track.centsFromA4.length; i++) {

@@ -21,7 +21,7 @@ interface SinusoidFit {
 	fittedPower: number;
 }
 
-export interface NoteVibrato {
+interface NoteVibrato {
 	rateHz: number;
 	extentCents: number;
 }
@@ -40,7 +40,7 @@ function windowAttenuation(rateHz: number, analysisWindowMs: number): number {
  * least squares at each rate in 3–9 Hz. Rate = best-fitting frequency; extent = its amplitude, which
  * is half the peak-to-peak excursion of a regular vibrato and, unlike raw max − min, ignores tracking jitter.
  */
-export function noteVibrato(note: SustainedNote, track: Pick<PitchTrack, "framePeriodMs" | "analysisWindowMs">): NoteVibrato | null {
+function noteVibrato(note: SustainedNote, track: Pick<PitchTrack, "framePeriodMs" | "analysisWindowMs">): NoteVibrato | null {
 	const { framePeriodMs } = track;
 	const residual = detrend(note.centsFromA4);
 	const timesS = residual.map((_, i) => (i * framePeriodMs) / 1000);

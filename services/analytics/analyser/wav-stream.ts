@@ -48,7 +48,7 @@ function parseFmtChunk(fmt: Buffer): Omit<WavFormat, "dataOffset" | "frameCount"
 }
 
 /** Walks the RIFF chunks up to `data`; tolerates a data size of 0 or 0xFFFFFFFF written by streaming encoders. */
-export async function readWavFormat(file: FileHandle): Promise<WavFormat> {
+async function readWavFormat(file: FileHandle): Promise<WavFormat> {
 	const { size: fileSize } = await file.stat();
 	const riff = await readBytes(file, 0, 12);
 	if (riff.length < 12 || riff.toString("ascii", 0, 4) !== "RIFF" || riff.toString("ascii", 8, 12) !== "WAVE") {
