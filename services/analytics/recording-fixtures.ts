@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import type { ServiceBroker } from "moleculer";
 import { newObjectKey, type ObjectStorage } from "../../lib/storage";
 import { renderNotes, writeWav, type SynthNote } from "./analyser/synthetic-signals";
 import type { AudioReadyMessage } from "./analytics.service";
@@ -43,4 +44,30 @@ export async function putCorruptTake(storage: ObjectStorage): Promise<string> {
 
 export function audioReadyMessage(fields: Pick<AudioReadyMessage, "sessionId" | "studentId" | "audioKey" | "recordedAt"> & Partial<AudioReadyMessage>): AudioReadyMessage {
 	return { videoId: randomUUID(), sensorsKey: null, durationMs: 0, ...fields };
+}
+
+export interface AnalysisOutcome {
+	event: "ready" | "failed";
+	videoId: string;
+}
+
+/** Collects every analytics.metrics_ready / metrics_failed event the broker hears, in order. */
+export function listenForAnalysisOutcomes(broker: ServiceBroker): AnalysisOutcome[] {
+	const outcomes: AnalysisOutcome[] = [];
+	const record = (event: AnalysisOutcome["event"]) => (ctx: { params: { videoId: string } }) => {
+		outcomes.push({ event, videoId: ctx.params.videoId });
+	};
+	broker.createService({
+		name: "analytics-outcomes",
+		events: { "analytics.metrics_ready": record("ready"), "analytics.metrics_failed": record("failed") }
+	});
+	return outcomes;
+}
+
+export async function waitUntil(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+	for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+		if (await condition()) return;
+		await new Promise((resolve) => setTimeout(resolve, 50));
+	}
+	throw new Error(`timed out waiting for ${what}`);
 }

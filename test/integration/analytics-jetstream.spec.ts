@@ -8,7 +8,7 @@ import { loadConfig } from "../../broker.config";
 import { startNode, type EtudeNode } from "../../lib/node";
 import { createObjectStorage } from "../../lib/storage";
 import { objectStorageConfig } from "../../mixins/storage.mixin";
-import { audioReadyMessage, putCorruptTake, putSyntheticTake } from "../../services/analytics/recording-fixtures";
+import { audioReadyMessage, listenForAnalysisOutcomes, putCorruptTake, putSyntheticTake, waitUntil, type AnalysisOutcome } from "../../services/analytics/recording-fixtures";
 import { httpClient, practiceSession } from "../support/http-client";
 import { startTestApi, TEST_JWT_SECRET, type TestApi } from "../support/test-node";
 
@@ -23,7 +23,7 @@ const namespace = `analytics-${randomUUID().slice(0, 8)}`;
 let sharedDataDir: string;
 let gateway: TestApi;
 let database: pg.Client;
-const outcomes: Array<{ event: string; videoId: string }> = [];
+let outcomes: AnalysisOutcome[];
 
 function clusterEnvironment(extra: Record<string, string>): Record<string, string> {
 	return { TRANSPORTER: NATS_URL, NAMESPACE: namespace, DATA_DIR: sharedDataDir, ...extra };
@@ -43,28 +43,10 @@ async function startWorker(nodeId: string): Promise<EtudeNode> {
 	);
 }
 
-async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
-	for (let attempt = 0; attempt < 300; attempt++) {
-		if (await condition()) return;
-		await new Promise((resolve) => setTimeout(resolve, 50));
-	}
-	throw new Error(`timed out waiting for ${what}`);
-}
-
 beforeAll(async () => {
 	sharedDataDir = await mkdtemp(path.join(os.tmpdir(), "etude-analytics-js-"));
 	gateway = await startTestApi(inject("databaseUrl"), clusterEnvironment({ NODE_ID: "gateway", SERVICES: "api,auth,practice,media" }));
-	gateway.node.broker.createService({
-		name: "analytics-probe",
-		events: {
-			"analytics.metrics_ready"(ctx: { params: { videoId: string } }) {
-				outcomes.push({ event: "ready", videoId: ctx.params.videoId });
-			},
-			"analytics.metrics_failed"(ctx: { params: { videoId: string } }) {
-				outcomes.push({ event: "failed", videoId: ctx.params.videoId });
-			}
-		}
-	});
+	outcomes = listenForAnalysisOutcomes(gateway.node.broker);
 	database = new pg.Client({ connectionString: inject("databaseUrl") });
 	await database.connect();
 	// The worker group's durable consumer exists from an earlier deployment.
@@ -95,7 +77,7 @@ describe("analysis over NATS JetStream", () => {
 
 		const worker = await startWorker("analytics-new");
 		try {
-			await until(() => outcomes.length >= 2, "both recordings to be handled");
+			await waitUntil(() => outcomes.length >= 2, "both recordings to be handled");
 			await gateway.node.broker.waitForServices("analytics", 10_000);
 			const metrics = await http.request("GET", `/api/sessions/${session.id}/metrics`, { token: student.token });
 			expect(metrics.status).toBe(200);

@@ -5,7 +5,7 @@ import { createObjectStorage, type ObjectStorage } from "../../lib/storage";
 import { objectStorageConfig } from "../../mixins/storage.mixin";
 import { PRACTICE_METRIC_NAMES } from "../../services/analytics/analyser";
 import type { AudioReadyMessage } from "../../services/analytics/analytics.service";
-import { audioReadyMessage, putCorruptTake, putSyntheticTake } from "../../services/analytics/recording-fixtures";
+import { audioReadyMessage, listenForAnalysisOutcomes, putCorruptTake, putSyntheticTake, waitUntil, type AnalysisOutcome } from "../../services/analytics/recording-fixtures";
 import { httpClient, practiceSession, type Account } from "../support/http-client";
 import { startTestApi, type TestApi } from "../support/test-node";
 
@@ -21,7 +21,7 @@ let student: Account;
 let otherStudent: Account;
 let linkedTeacher: Account;
 let unlinkedTeacher: Account;
-const finished: Array<{ event: string; videoId: string }> = [];
+let finished: AnalysisOutcome[];
 
 beforeAll(async () => {
 	api = await startTestApi(inject("databaseUrl"));
@@ -29,17 +29,7 @@ beforeAll(async () => {
 	storage = createObjectStorage(objectStorageConfig(api.node.config));
 	database = new pg.Client({ connectionString: inject("databaseUrl") });
 	await database.connect();
-	api.node.broker.createService({
-		name: "analytics-probe",
-		events: {
-			"analytics.metrics_ready"(ctx: { params: { videoId: string } }) {
-				finished.push({ event: "ready", videoId: ctx.params.videoId });
-			},
-			"analytics.metrics_failed"(ctx: { params: { videoId: string } }) {
-				finished.push({ event: "failed", videoId: ctx.params.videoId });
-			}
-		}
-	});
+	finished = listenForAnalysisOutcomes(api.node.broker);
 	[student, otherStudent, linkedTeacher, unlinkedTeacher] = await Promise.all([
 		http.register("student", "Ada"),
 		http.register("student", "Bea"),
@@ -53,14 +43,6 @@ afterAll(async () => {
 	await api?.stop();
 });
 
-async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
-	for (let attempt = 0; attempt < 200; attempt++) {
-		if (await condition()) return;
-		await new Promise((resolve) => setTimeout(resolve, 50));
-	}
-	throw new Error(`timed out waiting for ${what}`);
-}
-
 async function logSession(owner: Account, overrides: Record<string, unknown> = {}): Promise<{ id: string; startedAt: string }> {
 	const session = practiceSession(overrides);
 	const created = await http.request("POST", "/api/sessions", { token: owner.token, body: session });
@@ -72,7 +54,7 @@ async function logSession(owner: Account, overrides: Record<string, unknown> = {
 async function deliver(message: AudioReadyMessage): Promise<void> {
 	const before = finished.filter((entry) => entry.videoId === message.videoId).length;
 	await api.node.broker.sendToChannel("media.audio_ready", message);
-	await until(() => finished.filter((entry) => entry.videoId === message.videoId).length > before, `analysis of ${message.videoId}`);
+	await waitUntil(() => finished.filter((entry) => entry.videoId === message.videoId).length > before, `analysis of ${message.videoId}`);
 }
 
 async function analysedTake(owner: Account, tempoBpm: number, sessionOverrides: Record<string, unknown> = {}) {
