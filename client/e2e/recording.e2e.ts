@@ -5,7 +5,7 @@ describe("recording a practice session", () => {
 	const baseUrl = inject("baseUrl");
 	const browser = chromiumForThisFile();
 
-	it("records video with the timer, keeps it with the saved session and reports its upload", async () => {
+	it("records video with the timer, keeps it with the saved session across a restart and reports its upload", async () => {
 		const context = await browser().newContext({ viewport: VIEWPORTS.phone });
 		const app = await AppDriver.open(context, baseUrl);
 		await app.register({ name: "Ravi Record", email: `ravi.${Date.now()}@example.com`, password: "record-me-please" });
@@ -29,6 +29,13 @@ describe("recording a practice session", () => {
 				/Video uploaded|Video and Motion data: Recordings can.t be uploaded yet|Video: Recordings can.t be uploaded yet/
 			);
 		await screenshot(app.page, "sessions-upload-status-390x844");
+
+		// The recording is kept on the device (IndexedDB) and tried again when the app opens again.
+		await app.page.reload();
+		await app.page.waitForURL("**/tabs/sessions");
+		await expect
+			.poll(async () => (await app.screen.locator(".etude-uploads").first().textContent()) ?? "", { timeout: 20_000 })
+			.toMatch(/Video uploaded|Recordings can.t be uploaded yet/);
 		await context.close();
 	});
 });

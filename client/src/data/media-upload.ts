@@ -30,6 +30,8 @@ export async function uploadMedia(request: MediaUploadRequest): Promise<string> 
 		chunkSize: CHUNK_SIZE_BYTES,
 		retryDelays: RETRY_DELAYS_MS,
 		removeFingerprintOnSuccess: true,
+		// Blobs have no name or date, so tus's default fingerprint could confuse two recordings of one size.
+		fingerprint: async () => `etude-${request.sessionId}-${request.kind}`,
 		metadata: {
 			sessionId: request.sessionId,
 			kind: request.kind,

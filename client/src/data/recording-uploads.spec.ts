@@ -10,7 +10,7 @@ import { Server as TusServer } from "@tus/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SensorFile, UploadStatus } from "../models/recording";
 import { uploadMedia, type MediaUploadRequest } from "./media-upload";
-import { RecordingUploads } from "./recording-uploads";
+import { MemoryRecordingStore, RecordingUploads, type RecordingStore } from "./recording-uploads";
 import { MemoryTokenStore } from "./token-store";
 
 const VALID_TOKEN = "access-token-1";
@@ -114,6 +114,18 @@ describe("recording uploads over tus against a real tus server", () => {
 		return (request: Omit<MediaUploadRequest, "tokens" | "endpoint">) => uploadMedia({ ...request, endpoint, tokens });
 	}
 
+	/** As the app wires it, but with sensor files as Buffers: tus-js-client's Node build cannot read Blobs. */
+	function recordingUploads(
+		endpoint: string,
+		options: { tokens?: MemoryTokenStore; store?: RecordingStore } = {}
+	): RecordingUploads {
+		return new RecordingUploads(
+			uploader(endpoint, options.tokens),
+			options.store ?? new MemoryRecordingStore(),
+			(json) => Buffer.from(json)
+		);
+	}
+
 	it("uploads the file whole, with the session and kind as metadata, reporting progress up to 1", async () => {
 		const bytes = Buffer.alloc(3 * 1024 * 1024 + 17, 7);
 		const fractions: number[] = [];
@@ -157,12 +169,12 @@ describe("recording uploads over tus against a real tus server", () => {
 	});
 
 	it("waits for the session to reach the server, then uploads its sensor file", async () => {
-		const uploads = new RecordingUploads(uploader(`${origin}/api/uploads`), (json) => Buffer.from(json));
+		const uploads = recordingUploads(`${origin}/api/uploads`);
 		const seen: UploadStatus[][] = [];
 		uploads.subscribe((statuses) => seen.push(statuses.get("session-2") ?? []));
 		const before = readdirSync(directory).length;
 
-		uploads.attach("session-2", { sensors: sensorFile(500) });
+		await uploads.attach("session-2", { sensors: sensorFile(500) });
 		expect(uploads.current().get("session-2")).toEqual([
 			{ kind: "sensors", state: "waiting", progress: 0, errorCode: null }
 		]);
@@ -186,28 +198,56 @@ describe("recording uploads over tus against a real tus server", () => {
 	});
 
 	it("does nothing for a synced session that has no recording", async () => {
-		const uploads = new RecordingUploads(uploader(`${origin}/api/uploads`), (json) => Buffer.from(json));
+		const uploads = recordingUploads(`${origin}/api/uploads`);
 		await uploads.sessionSynced("no-recording");
 		expect(uploads.current().size).toBe(0);
 	});
 
 	it("reports the server's own code when it refuses the upload", async () => {
-		const uploads = new RecordingUploads(
-			uploader(`${origin}/api/uploads`, new MemoryTokenStore({ token: "expired", refreshToken: "r" })),
-			(json) => Buffer.from(json)
-		);
-		uploads.attach("session-3", { sensors: sensorFile(3) });
+		const uploads = recordingUploads(`${origin}/api/uploads`, {
+			tokens: new MemoryTokenStore({ token: "expired", refreshToken: "r" })
+		});
+		await uploads.attach("session-3", { sensors: sensorFile(3) });
 		await uploads.sessionSynced("session-3");
 		expect(uploads.current().get("session-3")?.[0]).toMatchObject({ state: "failed", errorCode: "ERR_INVALID_TOKEN" });
 	});
 
 	it("says uploads are unavailable while the server has no upload endpoint", async () => {
-		const uploads = new RecordingUploads(uploader(`${origin}/api/not-there`), (json) => Buffer.from(json));
-		uploads.attach("session-4", { sensors: sensorFile(3) });
+		const uploads = recordingUploads(`${origin}/api/not-there`);
+		await uploads.attach("session-4", { sensors: sensorFile(3) });
 		await uploads.sessionSynced("session-4");
 		expect(uploads.current().get("session-4")?.[0]).toMatchObject({
 			state: "failed",
 			errorCode: "ERR_UPLOADS_UNAVAILABLE"
 		});
+	});
+
+	it("keeps a recording whose upload failed and uploads it when the app starts again", async () => {
+		const store = new MemoryRecordingStore();
+		const firstRun = recordingUploads(`${origin}/api/not-there`, { store });
+		await firstRun.attach("session-5", { sensors: sensorFile(20) });
+		await firstRun.sessionSynced("session-5");
+		expect(firstRun.current().get("session-5")?.[0]?.state).toBe("failed");
+		expect(await store.sessionIds()).toEqual(["session-5"]);
+
+		const nextRun = recordingUploads(`${origin}/api/uploads`, { store });
+		expect(await nextRun.restore()).toEqual(["session-5"]);
+		expect(nextRun.current().get("session-5")?.[0]?.state).toBe("waiting");
+		await nextRun.sessionSynced("session-5");
+
+		expect(nextRun.current().get("session-5")?.[0]?.state).toBe("done");
+		expect(await store.sessionIds()).toEqual([]);
+	});
+
+	it("uploads a recording once when the session is reported synced twice at the same time", async () => {
+		const uploads = recordingUploads(`${origin}/api/uploads`);
+		await uploads.attach("session-6", { sensors: sensorFile(5) });
+		const headsBefore = network.heads;
+		const createdBefore = readdirSync(directory).length;
+
+		await Promise.all([uploads.sessionSynced("session-6"), uploads.sessionSynced("session-6")]);
+
+		expect(readdirSync(directory).length - createdBefore).toBe(2);
+		expect(network.heads).toBe(headsBefore);
 	});
 });

@@ -8,6 +8,7 @@ import { ApiError, CLIENT_ERROR_CODES } from "./api-error";
 import { api, apiClient, tokenStore } from "./app-services";
 import { endpoints } from "./endpoints";
 import { uploadMedia } from "./media-upload";
+import { IndexedDbRecordingStore } from "./indexeddb-recording-store";
 import { RecordingUploads } from "./recording-uploads";
 import { queryKeys } from "./queries";
 import { SessionQueue } from "./session-queue";
@@ -60,8 +61,9 @@ export function SyncProvider({ children }: { children: ReactNode }) {
 				send: api.sessions.create,
 				isOnline: async () => (await Network.getStatus()).connected
 			});
-			const recordings = new RecordingUploads((request) =>
-				uploadMedia({ ...request, endpoint: uploadsEndpoint(), tokens: tokenStore })
+			const recordings = new RecordingUploads(
+				(request) => uploadMedia({ ...request, endpoint: uploadsEndpoint(), tokens: tokenStore }),
+				new IndexedDbRecordingStore()
 			);
 			if (cancelled) return;
 			cleanups.push(recordings.subscribe(setUploads));
@@ -81,7 +83,13 @@ export function SyncProvider({ children }: { children: ReactNode }) {
 			const timer = setInterval(() => void worker.run(), RETRY_INTERVAL_MS);
 			cleanups.push(() => clearInterval(timer));
 			setOnline((await Network.getStatus()).connected);
-			setEntries(await queue.entries());
+			const queued = await queue.entries();
+			setEntries(queued);
+			// Recordings of sessions no longer queued belong to sessions the server has: upload them now.
+			const unsynced = new Set(queued.map((entry) => entry.session.id));
+			for (const sessionId of await recordings.restore()) {
+				if (!unsynced.has(sessionId)) void recordings.sessionSynced(sessionId);
+			}
 			setEngine({ queue, worker, recordings });
 			void worker.run();
 		})().catch((error: unknown) => console.error("Offline queue failed to open", error));
@@ -100,7 +108,7 @@ export function SyncProvider({ children }: { children: ReactNode }) {
 				if (!engine) {
 					throw new ApiError(CLIENT_ERROR_CODES.offlineStoreUnavailable, "The offline queue is not open", 0);
 				}
-				if (recording) engine.recordings.attach(session.id, recording);
+				if (recording) await engine.recordings.attach(session.id, recording);
 				await engine.queue.enqueue(session);
 				void engine.worker.run();
 				return { online: (await Network.getStatus()).connected };
