@@ -5,6 +5,8 @@ import type { FrameFeatures } from "./frame-features";
  * vibrato up to 7 Hz at ±70 cents (at most 72 cents per 23 ms frame) does not.
  */
 const NOTE_SPLIT_CENTS = 80;
+/** Unvoiced frames (≈ 46 ms) that may interrupt a note without ending it. */
+const MAX_BRIDGED_GAP_FRAMES = 2;
 /** Frames dropped at each end of a note so attack and release glides do not bias its centre. */
 const NOTE_EDGE_TRIM_FRAMES = 2;
 /** A note at least this long (after trimming) is "sustained": long enough to judge its centre and vibrato. */
@@ -38,25 +40,36 @@ export function deviationFromNearestNoteCents(centsFromA4: number): number {
 	return centsFromA4 - 100 * Math.round(centsFromA4 / 100);
 }
 
+/**
+ * Notes are runs of voiced frames whose pitch moves less than NOTE_SPLIT_CENTS frame to frame. A
+ * dropout of up to MAX_BRIDGED_GAP_FRAMES unvoiced frames (noise, a scratchy bow) does not end a note
+ * when the pitch resumes close to where it stopped; the gap is filled by linear interpolation so
+ * frames stay evenly spaced for the vibrato fit.
+ */
 export function sustainedNotes(track: PitchTrack): SustainedNote[] {
 	const notes: SustainedNote[] = [];
 	const minFrames = Math.ceil(SUSTAINED_NOTE_MIN_MS / track.framePeriodMs);
-	let runStart = 0;
-	const closeRun = (runEnd: number) => {
-		const first = runStart + NOTE_EDGE_TRIM_FRAMES;
-		const last = runEnd - NOTE_EDGE_TRIM_FRAMES;
-		if (last - first >= minFrames) {
-			// A run holds voiced frames only.
-			notes.push({ centsFromA4: track.centsFromA4.slice(first, last) as number[] });
-		}
+	let run: number[] = [];
+	let gapFrames = 0;
+	const closeRun = () => {
+		const trimmed = run.slice(NOTE_EDGE_TRIM_FRAMES, run.length - NOTE_EDGE_TRIM_FRAMES);
+		if (trimmed.length >= minFrames) notes.push({ centsFromA4: trimmed });
+		run = [];
 	};
-	for (let i = 0; i <= track.centsFromA4.length; i++) {
-		const cents = track.centsFromA4[i];
-		const previous = track.centsFromA4[i - 1];
-		const continuesRun = cents != null && previous != null && Math.abs(cents - previous) <= NOTE_SPLIT_CENTS;
-		if (continuesRun) continue;
-		if (i > runStart) closeRun(i);
-		runStart = cents == null ? i + 1 : i;
+	for (const cents of track.centsFromA4) {
+		if (cents == null) {
+			gapFrames++;
+			if (gapFrames > MAX_BRIDGED_GAP_FRAMES && run.length > 0) closeRun();
+			continue;
+		}
+		const last = run[run.length - 1];
+		if (last !== undefined && Math.abs(cents - last) > NOTE_SPLIT_CENTS) closeRun();
+		if (last !== undefined && run.length > 0) {
+			for (let step = 1; step <= gapFrames; step++) run.push(last + ((cents - last) * step) / (gapFrames + 1));
+		}
+		run.push(cents);
+		gapFrames = 0;
 	}
+	if (run.length > 0) closeRun();
 	return notes;
 }
