@@ -92,6 +92,16 @@ export class AppDriver {
 		await this.page.waitForURL(`**/tabs/${label.toLowerCase()}`);
 	}
 
+	/** Controls in the accessibility tree, as the browser computes it, that have no name a screen reader could say. */
+	async unnamedControls(): Promise<string[]> {
+		const tree = await this.page.locator("body").ariaSnapshot();
+		return tree
+			.split("\n")
+			.filter((line) =>
+				/^\s*- (button|textbox|combobox|checkbox|radio|switch|slider|spinbutton|link)(\s*\[.*\])?:?$/.test(line)
+			);
+	}
+
 	/** Picks an option of a popover select on the visible screen. */
 	async choose(selectLabel: string, option: string) {
 		await this.screen.locator(`ion-select[label="${selectLabel}"]`).click();
