@@ -5,7 +5,7 @@ import { z } from "zod";
  * All configuration comes from the environment and is validated here, once, at start.
  * A wrong value stops the process with one line per problem naming the variable.
  */
-const KNOWN_SERVICES = ["api", "auth", "practice", "analytics"] as const;
+const KNOWN_SERVICES = ["api", "auth", "practice", "media", "analytics"] as const;
 export type ServiceName = (typeof KNOWN_SERVICES)[number];
 
 const optionalString = z
@@ -37,6 +37,7 @@ const environmentSchema = z.object({
 	ACCESS_TOKEN_TTL_SECONDS: durationSeconds.default(600),
 	REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().positive().default(30),
 	REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+	SERVICE_WAIT_MS: z.coerce.number().int().min(0).default(10_000),
 	BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, "must look like 100kb or 1mb").default("1mb"),
 	CORS_ORIGINS: z.string().default("*"),
 	RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
@@ -97,6 +98,8 @@ export interface EtudeConfig {
 	accessTokenTtlSeconds: number;
 	refreshTokenTtlDays: number;
 	requestTimeoutMs: number;
+	/** How long the gateway holds a request for a service that is (re)starting before answering 503. */
+	serviceWaitMs: number;
 	bodyLimit: string;
 	corsOrigins: string[] | "*";
 	rateLimitPerMinute: number;
@@ -144,6 +147,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): EtudeC
 		accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
 		refreshTokenTtlDays: env.REFRESH_TOKEN_TTL_DAYS,
 		requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+		serviceWaitMs: env.SERVICE_WAIT_MS,
 		bodyLimit: env.BODY_LIMIT,
 		corsOrigins: env.CORS_ORIGINS === "*" ? "*" : env.CORS_ORIGINS.split(",").map((s) => s.trim()),
 		rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,

@@ -12,5 +12,6 @@ export interface EtudeMeta {
 	user?: AuthenticatedUser;
 	$statusCode?: number;
 	$location?: string;
+	$responseType?: string;
 	$responseHeaders?: Record<string, string>;
 }

@@ -4,22 +4,27 @@ import path from "node:path";
 import { ServiceBroker, type ServiceSchema } from "moleculer";
 import type { EtudeConfig, ServiceName } from "../broker.config";
 import { brokerOptions } from "../moleculer.config";
-import analyticsService from "../services/analytics/analytics.service";
-import apiService from "../services/api.service";
-import authService from "../services/auth.service";
-import sessionsService from "../services/practice/sessions.service";
-import tagsService from "../services/practice/tags.service";
 import { attachDatabase, detachDatabase } from "./db/connection";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "./db/embedded-postgres";
 import { migrateDatabase } from "./db/migrator";
 import type { NodeConfig } from "./node-config";
 
-/** What each name in SERVICES starts; a name is a deployable unit, possibly several services. */
-const SERVICE_GROUPS: Record<ServiceName, { usesDatabase: boolean; schemas: (config: NodeConfig) => ServiceSchema[] }> = {
-	api: { usesDatabase: false, schemas: (config) => [apiService(config)] },
-	auth: { usesDatabase: true, schemas: (config) => [authService(config)] },
-	practice: { usesDatabase: true, schemas: () => [sessionsService(), tagsService()] },
-	analytics: { usesDatabase: true, schemas: (config) => [analyticsService(config)] }
+type SchemaFactory = (config: NodeConfig) => ServiceSchema;
+
+/**
+ * What each name in SERVICES starts; a name is a deployable unit, possibly several services.
+ * Modules load on demand, so a node pays only for what it runs (the gateway's S3 client, for
+ * one, is heavy).
+ */
+const SERVICE_GROUPS: Record<ServiceName, { usesDatabase: boolean; load: () => Promise<SchemaFactory[]> }> = {
+	api: { usesDatabase: false, load: async () => [(await import("../services/api.service")).default] },
+	auth: { usesDatabase: true, load: async () => [(await import("../services/auth.service")).default] },
+	practice: {
+		usesDatabase: true,
+		load: async () => [(await import("../services/practice/sessions.service")).default, (await import("../services/practice/tags.service")).default]
+	},
+	media: { usesDatabase: true, load: async () => [(await import("../services/media/media.service")).default] },
+	analytics: { usesDatabase: true, load: async () => [(await import("../services/analytics/analytics.service")).default] }
 };
 
 export interface EtudeNode {
@@ -50,7 +55,7 @@ export async function startNode(config: EtudeConfig): Promise<EtudeNode> {
 			await migrateDatabase(databaseUrl, broker.getLogger("migrations"));
 			attachDatabase(broker, { url: databaseUrl, poolMax: config.databasePoolMax });
 		}
-		for (const group of groups) for (const schema of group.schemas(nodeConfig)) broker.createService(schema);
+		for (const group of groups) for (const factory of await group.load()) broker.createService(factory(nodeConfig));
 		await broker.start();
 	} catch (error) {
 		await broker.stop().catch(() => undefined);

@@ -1,18 +1,14 @@
-import { createHmac } from "node:crypto";
 import path from "node:path";
 import type { ServiceSchema } from "moleculer";
 import type { NodeConfig } from "../lib/node-config";
+import { deriveSecret } from "../lib/secrets";
 import { createObjectStorage, type ObjectStorageConfig } from "../lib/storage";
 
 /** Where signed local-disk object URLs are served by the api node. */
 export const OBJECT_URL_BASE_PATH = "/objects";
 
-/**
- * The key for signed local-disk URLs, derived from the JWT secret so every node of a cluster
- * agrees without another variable to keep in sync.
- */
 export function objectUrlSigningSecret(config: NodeConfig): string {
-	return createHmac("sha256", config.jwtSecret).update("etude object urls").digest("base64url");
+	return deriveSecret(config.jwtSecret, "object urls");
 }
 
 /** MinIO or any S3 endpoint when S3_ENDPOINT is set; otherwise a folder under DATA_DIR. */

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import type { ActionSchema, Context, ServiceSchema } from "moleculer";
+import type { Server } from "@tus/server";
 import ApiGateway from "moleculer-web";
 import type { EtudeMeta } from "../lib/actor";
 import { toApiError } from "../lib/api-errors";
@@ -11,14 +12,19 @@ import { ForbiddenError, UnauthorizedError } from "../lib/errors";
 import type { NodeConfig } from "../lib/node-config";
 import { buildOpenApiDocument, type PublishedAction } from "../lib/openapi";
 import { verifyAccessToken } from "../lib/tokens";
+import { createObjectStorage, createSignedObjectRequestHandler } from "../lib/storage";
 import type { GuardedAction } from "../middlewares/permissions.middleware";
+import { OBJECT_URL_BASE_PATH, objectStorageConfig, objectUrlSigningSecret } from "../mixins/storage.mixin";
+import { UPLOAD_PATH } from "./media/paths";
+import { createUploadServer } from "./media/uploads";
 
 const API_PATH = "/api";
-// How long a request waits for a service that is restarting before it is answered 503.
-const SERVICE_RETURN_WAIT_MS = 10_000;
 const SERVICE_ABSENT = new Set(["SERVICE_UNAVAILABLE", "SERVICE_NOT_AVAILABLE", "SERVICE_NOT_FOUND"]);
 // moleculer-web's own implementations, wrapped below.
-const gatewayMethods = ApiGateway.methods as Record<"regenerateAutoAliases" | "aliasHandler" | "send404", (...args: unknown[]) => unknown>;
+const gatewayMethods = ApiGateway.methods as Record<
+	"regenerateAutoAliases" | "aliasHandler" | "send404" | "httpHandler",
+	(...args: unknown[]) => unknown
+>;
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
 
 interface GatewayRequest extends IncomingMessage {
@@ -41,6 +47,15 @@ interface Alias {
  */
 export default function apiService(config: NodeConfig): ServiceSchema {
 	const clientIndex = path.join(config.clientDistDir, "index.html");
+	let uploads: Server;
+	// With S3, signed object URLs point at the bucket itself; only local disk needs us to serve them.
+	const serveObjects = config.s3
+		? undefined
+		: createSignedObjectRequestHandler({
+				storage: createObjectStorage(objectStorageConfig(config)),
+				urlSigningSecret: objectUrlSigningSecret(config),
+				basePath: OBJECT_URL_BASE_PATH
+			});
 	const serveClient = existsSync(clientIndex);
 
 	return {
@@ -208,12 +223,22 @@ export default function apiService(config: NodeConfig): ServiceSchema {
 					const serviceName = alias.action?.split(".")[0];
 					if (!SERVICE_ABSENT.has((error as { type?: string }).type ?? "") || !serviceName || res.headersSent) throw error;
 					try {
-						await this.broker.waitForServices(serviceName, SERVICE_RETURN_WAIT_MS, 100);
+						await this.broker.waitForServices(serviceName, config.serviceWaitMs, 100);
 					} catch {
 						throw error;
 					}
 					return gatewayMethods.aliasHandler.call(this, req, res, alias);
 				}
+			},
+
+			/** Uploads and signed object URLs bypass the JSON routes: they stream bytes both ways. */
+			async httpHandler(req: GatewayRequest, res: ServerResponse, next?: unknown) {
+				const url = req.url ?? "";
+				if (url === UPLOAD_PATH || url.startsWith(`${UPLOAD_PATH}/`) || url.startsWith(`${UPLOAD_PATH}?`)) {
+					return uploads.handle(req, res);
+				}
+				if (serveObjects && url.startsWith(`${OBJECT_URL_BASE_PATH}/`)) return serveObjects(req, res);
+				return gatewayMethods.httpHandler.call(this, req, res, next);
 			},
 
 			/** Client-side routes of the web app are answered with its index page. */
@@ -228,6 +253,10 @@ export default function apiService(config: NodeConfig): ServiceSchema {
 				}
 				gatewayMethods.send404.call(this, req, res);
 			}
+		},
+
+		created() {
+			uploads = createUploadServer(config, this.broker);
 		}
 	};
 }

@@ -5,6 +5,8 @@ import type { EtudeMeta } from "../../lib/actor";
 import { ConflictError, EtudeClientError, NotFoundError, ValidationFailedError } from "../../lib/errors";
 import { isValidTimezone } from "../../lib/timezones";
 import { DbMixin, type DatabaseActor } from "../../mixins/db.mixin";
+import type { VideoView } from "../media/media.service";
+import { UPLOAD_PATH } from "../media/paths";
 import type { TagSummary } from "./tags.service";
 
 export const PRACTICE_FOCUSES = [
@@ -45,6 +47,7 @@ export interface PracticeSessionView {
 	selfRating: number | null;
 	note: string;
 	tags: TagSummary[];
+	videos: VideoView[];
 	createdAt: string;
 	updatedAt: string;
 }
@@ -104,7 +107,7 @@ function assertPlausibleTimes(startedAt: Date, endedAt: Date): void {
 	if (problems.length > 0) throw new ValidationFailedError("The session times do not add up", problems);
 }
 
-function toView(row: SessionRow, tagsById: Map<string, TagSummary>): PracticeSessionView {
+function toView(row: SessionRow, tagsById: Map<string, TagSummary>, videos: VideoView[]): PracticeSessionView {
 	return {
 		id: row.id,
 		studentId: row.studentId,
@@ -115,6 +118,7 @@ function toView(row: SessionRow, tagsById: Map<string, TagSummary>): PracticeSes
 		selfRating: row.selfRating,
 		note: row.note,
 		tags: row.tagIds.flatMap((id) => tagsById.get(id) ?? []).sort((a, b) => a.name.localeCompare(b.name)),
+		videos,
 		createdAt: row.createdAt.toISOString(),
 		updatedAt: row.updatedAt.toISOString()
 	};
@@ -145,7 +149,7 @@ export default function sessionsService(): ServiceSchema {
 					const student = ctx.meta.user!;
 					const { id = randomUUID(), tagIds = [], ...fields } = ctx.params;
 					assertPlausibleTimes(fields.startedAt, fields.endedAt);
-					const tags: TagSummary[] = await ctx.call("tags.usableBy", { studentId: student.id, tagIds });
+					await ctx.call("tags.usableBy", { studentId: student.id, tagIds });
 
 					const { row, created } = await this.transactionAs(this.ownActor(ctx), async (transaction: Transaction) => {
 						const inserted = await this.sequelize.query(
@@ -167,7 +171,9 @@ export default function sessionsService(): ServiceSchema {
 					ctx.meta.$statusCode = created ? 201 : 200;
 					if (created) ctx.meta.$location = `/api/sessions/${id}`;
 					if (created) ctx.emit("sessions.created", { sessionId: id, studentId: student.id });
-					return toView(row, created ? new Map(tags.map((tag) => [tag.id, tag])) : await this.tagsFor(ctx, [row]));
+					const [view] = await this.viewsOf(ctx, [row]);
+					// Where and how the app uploads this session's recording and sensor file (tus 1.0).
+					return { ...view, uploads: { endpoint: UPLOAD_PATH, metadata: { sessionId: id, kinds: ["video", "sensors"] } } };
 				}
 			},
 
@@ -206,8 +212,7 @@ export default function sessionsService(): ServiceSchema {
 						{ studentId, from, to, focus, tagId, limit, offset }
 					);
 					const total = rows.length > 0 ? Number(rows[0]!.total) : await this.countSessions(actor, studentId, conditions, ctx.params);
-					const tagsById = await this.tagsFor(ctx, rows);
-					return { items: rows.map((row) => toView(row, tagsById)), total, limit, offset };
+					return { items: await this.viewsOf(ctx, rows), total, limit, offset };
 				}
 			},
 
@@ -219,7 +224,7 @@ export default function sessionsService(): ServiceSchema {
 				params: { $$strict: true, id: { type: "uuid" } },
 				async handler(ctx: SessionContext<{ id: string }>): Promise<PracticeSessionView> {
 					const row = ctx.locals.entity as SessionRow;
-					return toView(row, await this.tagsFor(ctx, [row]));
+					return (await this.viewsOf(ctx, [row]))[0];
 				}
 			},
 
@@ -243,7 +248,7 @@ export default function sessionsService(): ServiceSchema {
 						if (tagIds) await this.replaceTags(id, tagIds, transaction);
 						return this.loadSession(id, transaction);
 					});
-					return toView(row, await this.tagsFor(ctx, [row]));
+					return (await this.viewsOf(ctx, [row]))[0];
 				}
 			},
 
@@ -377,7 +382,16 @@ export default function sessionsService(): ServiceSchema {
 					await this.models.primary.update({ updatedAt: new Date() }, { where: { id: ctx.params.id }, transaction });
 					return this.loadSession(ctx.params.id, transaction);
 				});
-				return toView(row, await this.tagsFor(ctx, [row]));
+				return (await this.viewsOf(ctx, [row]))[0];
+			},
+
+			async viewsOf(ctx: SessionContext, rows: SessionRow[]): Promise<PracticeSessionView[]> {
+				if (rows.length === 0) return [];
+				const [tagsById, videos] = await Promise.all([
+					this.tagsFor(ctx, rows),
+					ctx.call("media.videosBySession", { sessionIds: rows.map((row) => row.id) }) as Promise<Record<string, VideoView[]>>
+				]);
+				return rows.map((row) => toView(row, tagsById, videos[row.id] ?? []));
 			},
 
 			async tagsFor(ctx: SessionContext, rows: SessionRow[]): Promise<Map<string, TagSummary>> {

@@ -88,7 +88,8 @@ describe("gateway services", () => {
 		const response = await http.request("GET", "/api/health");
 		expect(response.status).toBe(200);
 		expect(response.body).toMatchObject({ status: "ok", transporter: { type: "in-process", connected: true } });
-		expect(Object.keys(response.body.databases).sort()).toEqual(["auth", "sessions", "tags"]);
+		expect(Object.keys(response.body.databases)).toEqual(expect.arrayContaining(["auth", "sessions", "tags", "media"]));
+		expect(Object.values(response.body.databases).every((probe: any) => probe.ok)).toBe(true);
 	});
 
 	it("answers CORS preflight for the configured origin", async () => {

@@ -49,6 +49,8 @@ function startNode(name: string, services: string, extra: Record<string, string>
 			LOG_LEVEL: "info",
 			RATE_LIMIT_PER_MINUTE: "0",
 			REQUEST_TIMEOUT_MS: "3000",
+			// A loaded CI machine can take longer than production's 10 s to boot a node.
+			SERVICE_WAIT_MS: "30000",
 			DATA_DIR: logDir,
 			...extra
 		},
@@ -61,7 +63,8 @@ function startNode(name: string, services: string, extra: Record<string, string>
 
 function startPracticeNode(): ChildProcess {
 	practiceStarts += 1;
-	return startNode(`practice-${practiceStarts}`, "practice");
+	// Session reads include their recordings, so the media service runs beside practice.
+	return startNode(`practice-${practiceStarts}`, "practice,media");
 }
 
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {

@@ -4,7 +4,7 @@ import { ConfigurationError, loadConfig } from "../../broker.config";
 describe("loadConfig", () => {
 	it("defaults to the embedded, single-process setup", () => {
 		const config = loadConfig({});
-		expect(config).toMatchObject({ port: 3000, transporter: undefined, databaseUrl: undefined, services: ["api", "auth", "practice"] });
+		expect(config).toMatchObject({ port: 3000, transporter: undefined, databaseUrl: undefined, services: ["api", "auth", "practice", "media", "analytics"] });
 	});
 
 	it("reads a distributed node's settings", () => {

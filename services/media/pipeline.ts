@@ -1,0 +1,82 @@
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { pipeline } from "node:stream/promises";
+import type { ObjectStorage } from "../../lib/storage";
+import { StreamCopyUnsupportedError } from "./errors";
+import { extractAudioWav, extractThumbnail, packageHlsStreamCopy, transcodeHls720p, validateRecording, type RotationDegrees } from "./ffmpeg";
+
+export interface AudioOutputs {
+	audioKey: string;
+	thumbnailKey: string;
+	durationMs: number;
+}
+
+export interface PipelineHooks {
+	/** The WAV is stored: analysis can start while the video is still being converted. */
+	audioReady(outputs: AudioOutputs): Promise<void>;
+	quickRenditionReady(playlistKey: string, rotationDegrees: RotationDegrees): Promise<void>;
+	progress(percent: number): void;
+	signal?: AbortSignal;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+	".m3u8": "application/vnd.apple.mpegurl",
+	".m4s": "video/iso.segment",
+	".mp4": "video/mp4",
+	".wav": "audio/wav",
+	".jpg": "image/jpeg"
+};
+
+function contentTypeOf(file: string): string {
+	return CONTENT_TYPES[path.extname(file)] ?? "application/octet-stream";
+}
+
+async function putFile(storage: ObjectStorage, key: string, file: string): Promise<void> {
+	await storage.put(key, createReadStream(file), { contentType: contentTypeOf(file) });
+}
+
+async function putDirectory(storage: ObjectStorage, prefix: string, directory: string): Promise<void> {
+	const files = await readdir(directory);
+	// The playlist goes last, so it never names a segment that is not stored yet.
+	files.sort((a, b) => Number(a.endsWith(".m3u8")) - Number(b.endsWith(".m3u8")));
+	for (const file of files) await putFile(storage, `${prefix}${file}`, path.join(directory, file));
+}
+
+/**
+ * One recording, fastest useful result first: validate, then audio and thumbnail (so analysis
+ * starts at once), then a stream-copied rendition that plays within a second, then 720p.
+ * Every output has a fixed key under `outputPrefix`, so running it twice overwrites, never
+ * duplicates. Returns the 720p playlist key.
+ */
+export async function processRecording(storage: ObjectStorage, sourceKey: string, outputPrefix: string, hooks: PipelineHooks): Promise<string> {
+	const workDir = await mkdtemp(path.join(os.tmpdir(), "etude-media-"));
+	try {
+		const source = path.join(workDir, "source");
+		await pipeline(await storage.get(sourceKey), createWriteStream(source));
+		const probe = await validateRecording(source);
+
+		const audio = path.join(workDir, "audio.wav");
+		const thumbnail = path.join(workDir, "thumbnail.jpg");
+		await Promise.all([extractAudioWav(source, audio, { probe, signal: hooks.signal }), extractThumbnail(source, thumbnail, { probe, signal: hooks.signal })]);
+		const audioKey = `${outputPrefix}audio.wav`;
+		const thumbnailKey = `${outputPrefix}thumbnail.jpg`;
+		await Promise.all([putFile(storage, audioKey, audio), putFile(storage, thumbnailKey, thumbnail)]);
+		await hooks.audioReady({ audioKey, thumbnailKey, durationMs: Math.round((probe.durationSeconds ?? 0) * 1000) });
+
+		try {
+			const quick = await packageHlsStreamCopy(source, path.join(workDir, "quick"), { probe, signal: hooks.signal });
+			await putDirectory(storage, `${outputPrefix}quick/`, path.dirname(quick.playlistPath));
+			await hooks.quickRenditionReady(`${outputPrefix}quick/index.m3u8`, quick.rotationDegrees);
+		} catch (error) {
+			if (!(error instanceof StreamCopyUnsupportedError)) throw error;
+		}
+
+		const rendition = await transcodeHls720p(source, path.join(workDir, "720p"), { probe, signal: hooks.signal, onProgress: hooks.progress });
+		await putDirectory(storage, `${outputPrefix}720p/`, path.dirname(rendition.playlistPath));
+		return `${outputPrefix}720p/index.m3u8`;
+	} finally {
+		await rm(workDir, { recursive: true, force: true });
+	}
+}

@@ -1,0 +1,113 @@
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import { FileStore } from "@tus/file-store";
+import { S3Store } from "@tus/s3-store";
+import { Server } from "@tus/server";
+import type { ServiceBroker } from "moleculer";
+import type { AuthenticatedUser } from "../../lib/actor";
+import { toApiError } from "../../lib/api-errors";
+import { UnauthorizedError, ValidationFailedError } from "../../lib/errors";
+import type { NodeConfig } from "../../lib/node-config";
+import { verifyAccessToken } from "../../lib/tokens";
+import { UPLOAD_PATH } from "./paths";
+
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+// tus answers protocol problems with a status and a line of text; ours carry a code too.
+const TUS_STATUS_CODES: Record<number, string> = {
+	400: "ERR_UPLOAD_BAD_REQUEST",
+	403: "ERR_FORBIDDEN",
+	404: "ERR_UPLOAD_NOT_FOUND",
+	409: "ERR_UPLOAD_OFFSET_MISMATCH",
+	410: "ERR_UPLOAD_GONE",
+	412: "ERR_UPLOAD_PROTOCOL_VERSION",
+	413: "ERR_UPLOAD_TOO_LARGE",
+	415: "ERR_UPLOAD_BAD_REQUEST",
+	460: "ERR_UPLOAD_CHECKSUM_MISMATCH"
+};
+
+type HeaderSource = { headers: { get(name: string): string | null } };
+
+function userOf(req: HeaderSource, jwtSecret: string): AuthenticatedUser {
+	const [scheme, token] = (req.headers.get("authorization") ?? "").split(" ");
+	if (scheme?.toLowerCase() !== "bearer" || !token) throw new UnauthorizedError();
+	return verifyAccessToken(token, jwtSecret);
+}
+
+/** tus hooks stop a request by throwing `{ status_code, body }`. */
+function asTusError(error: unknown): { status_code: number; body: string } {
+	const known = error as { status_code?: number; body?: string };
+	if (typeof known.status_code === "number") {
+		const code = TUS_STATUS_CODES[known.status_code] ?? "ERR_UPLOAD_BAD_REQUEST";
+		return { status_code: known.status_code, body: JSON.stringify({ code, message: (known.body ?? "").trim() }) };
+	}
+	const { status, body } = toApiError(error as Error);
+	return { status_code: status, body: JSON.stringify(body) };
+}
+
+/**
+ * Resumable uploads (tus 1.0) at /api/uploads, with the same JWT as the API. The bytes go to
+ * object storage directly (S3 multipart, or files beside the local objects), under the upload's
+ * random id; the media service decides whether an upload may start or continue and takes over
+ * once it is complete.
+ */
+export function createUploadServer(config: NodeConfig, broker: ServiceBroker): Server {
+	const datastore = config.s3
+		? new S3Store({
+				partSize: 8 * 1024 * 1024,
+				s3ClientConfig: {
+					bucket: config.s3.bucket,
+					region: config.s3.region,
+					endpoint: config.s3.endpointUrl,
+					forcePathStyle: config.s3.pathStyle,
+					credentials: { accessKeyId: config.s3.accessKey, secretAccessKey: config.s3.secretKey }
+				}
+			})
+		: new FileStore({ directory: path.join(config.dataDir, "objects") });
+
+	const guarded =
+		<Args extends unknown[], Result>(hook: (...args: Args) => Promise<Result>) =>
+		async (...args: Args): Promise<Result> => {
+			try {
+				return await hook(...args);
+			} catch (error) {
+				throw asTusError(error);
+			}
+		};
+
+	const options: ConstructorParameters<typeof Server>[0] = {
+		path: UPLOAD_PATH,
+		datastore,
+		maxSize: config.uploadMaxBytes,
+		relativeLocation: true,
+		respectForwardedHeaders: true,
+		allowedOrigins: config.corsOrigins === "*" ? undefined : config.corsOrigins,
+		allowedHeaders: ["Authorization"],
+		namingFunction: () => randomUUID(),
+		onIncomingRequest: guarded(async (req: HeaderSource & { method: string }, uploadId: string) => {
+			const user = userOf(req, config.jwtSecret);
+			if (req.method === "POST") return;
+			if (!UUID.test(uploadId)) throw { status_code: 404, body: "No such upload" };
+			await broker.call("media.authorizeUpload", { uploadId }, { meta: { user } });
+		}),
+		onUploadCreate: guarded(async (req: HeaderSource, upload) => {
+			const user = userOf(req, config.jwtSecret);
+			const { sessionId, kind } = upload.metadata ?? {};
+			const problems = [];
+			if (!sessionId || !UUID.test(sessionId)) problems.push({ field: "sessionId", message: "Send the session's id in Upload-Metadata." });
+			if (kind !== "video" && kind !== "sensors") problems.push({ field: "kind", message: "Upload-Metadata kind must be video or sensors." });
+			if (upload.size === undefined) problems.push({ field: "Upload-Length", message: "The size must be known when the upload starts." });
+			if (problems.length > 0) throw new ValidationFailedError("The upload is missing what it is for", problems);
+			await broker.call("media.createUpload", { uploadId: upload.id, sessionId, kind, sizeBytes: upload.size }, { meta: { user } });
+			return {};
+		}),
+		onUploadFinish: guarded(async (req: HeaderSource, upload) => {
+			const user = userOf(req, config.jwtSecret);
+			await broker.call("media.uploadFinished", { uploadId: upload.id }, { meta: { user } });
+			return {};
+		}),
+		onResponseError: (_req, error) => asTusError(error)
+	};
+	return new Server(options);
+}
