@@ -14,14 +14,19 @@ export const analyticsSchema: Migration = {
 			CREATE TYPE metric_kind AS ENUM ('summary', 'curve');
 			CREATE TYPE analysis_status AS ENUM ('pending', 'done', 'failed');
 
+			-- Points are written and replaced a recording at a time and never addressed one by one,
+			-- so the surrogate key only cost a sequence call and a B-tree entry per point.
 			ALTER TABLE metrics
+				DROP CONSTRAINT metrics_pkey,
+				DROP COLUMN id,
 				ADD COLUMN student_id uuid NOT NULL,
 				ADD COLUMN video_id uuid NOT NULL,
 				ADD COLUMN kind metric_kind NOT NULL,
 				ALTER COLUMN metric_val DROP NOT NULL;
-			-- Every read and the idempotent replace go by video; sessions are found in metric_analyses.
+			-- Every read and the idempotent replace go by video (sessions are found in metric_analyses);
+			-- a recording's thousands of equal keys deduplicate into a few index tuples.
 			DROP INDEX metrics_session_key;
-			CREATE INDEX metrics_video_key ON metrics (video_id, kind, metric_key);
+			CREATE INDEX metrics_video ON metrics (video_id);
 			-- Rollups are recomputed from a student's summary rows of one hour; summaries are 1 row in ~500.
 			CREATE INDEX metrics_student_summary ON metrics (student_id, ts) WHERE kind = 'summary';
 
@@ -64,12 +69,16 @@ export const analyticsSchema: Migration = {
 	async down(client) {
 		await client.query(`
 			DROP TABLE IF EXISTS metric_rollups_hourly, metric_analyses;
-			DELETE FROM metrics;
-			DROP INDEX IF EXISTS metrics_student_summary;
-			DROP INDEX IF EXISTS metrics_video_key;
+			-- An identity column cannot be added back to a partitioned table: rebuild it as 0001 made it.
+			DROP TABLE metrics;
+			CREATE TABLE metrics (
+				id bigint GENERATED ALWAYS AS IDENTITY, session_id uuid NOT NULL, metric_key text NOT NULL,
+				metric_val double precision NOT NULL, unit text NOT NULL, ts timestamptz NOT NULL,
+				analyser_version text NOT NULL, PRIMARY KEY (id, ts)
+			) PARTITION BY RANGE (ts);
+			CREATE TABLE metrics_default PARTITION OF metrics DEFAULT;
+			CREATE INDEX metrics_ts_brin ON metrics USING brin (ts);
 			CREATE INDEX metrics_session_key ON metrics (session_id, metric_key);
-			ALTER TABLE metrics DROP COLUMN kind, DROP COLUMN video_id, DROP COLUMN student_id,
-				ALTER COLUMN metric_val SET NOT NULL;
 			DROP TYPE IF EXISTS analysis_status, metric_kind;
 		`);
 	}

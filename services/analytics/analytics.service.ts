@@ -270,7 +270,6 @@ export default function analyticsService(config: NodeConfig): ServiceSchema {
 			},
 
 			async analyseAndStore(ctx: Context<AudioReadyMessage>, job: AudioReadyMessage): Promise<void> {
-				const recordedAt = new Date(job.recordedAt);
 				await this.recordPending(job);
 				let analysis: AnalysisResult;
 				try {
@@ -285,6 +284,13 @@ export default function analyticsService(config: NodeConfig): ServiceSchema {
 					return;
 				}
 
+				await this.storeAnalysis(job, analysis);
+				ctx.emit("analytics.metrics_ready", { sessionId: job.sessionId, videoId: job.videoId, studentId: job.studentId });
+			},
+
+			/** Points, rollups and the analysis row in one transaction; partitions are created before it. */
+			async storeAnalysis(job: AudioReadyMessage, analysis: AnalysisResult): Promise<void> {
+				const recordedAt = new Date(job.recordedAt);
 				const span = recordingSpan(recordedAt, analysis.durationMs);
 				await ensureMonthPartitions(this.sequelize, span.from, span.to);
 				await (this.sequelize as Sequelize).transaction(async (transaction) => {
@@ -295,7 +301,6 @@ export default function analyticsService(config: NodeConfig): ServiceSchema {
 						{ bind: [job.videoId, analysis.analyserVersion, analysis.a4Hz, Math.round(analysis.durationMs), JSON.stringify(analysis.missing)], transaction }
 					);
 				});
-				ctx.emit("analytics.metrics_ready", { sessionId: job.sessionId, videoId: job.videoId, studentId: job.studentId });
 			},
 
 			/** A finished analysis stays readable while a redelivered message is analysed again. */
