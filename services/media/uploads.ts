@@ -39,6 +39,8 @@ function userOf(req: HeaderSource, jwtSecret: string): AuthenticatedUser {
 function asTusError(error: unknown): { status_code: number; body: string } {
 	const known = error as { status_code?: number; body?: string };
 	if (typeof known.status_code === "number") {
+		// Already ours (a hook's refusal passes through here a second time).
+		if (known.body?.startsWith("{")) return { status_code: known.status_code, body: known.body };
 		const code = TUS_STATUS_CODES[known.status_code] ?? "ERR_UPLOAD_BAD_REQUEST";
 		return { status_code: known.status_code, body: JSON.stringify({ code, message: (known.body ?? "").trim() }) };
 	}

@@ -1,5 +1,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
-import type { AddressInfo } from "node:net";
+import { once } from "node:events";
+import { createServer, type AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { loadConfig } from "../../broker.config";
@@ -14,11 +15,21 @@ export interface TestApi {
 }
 
 /** A whole Etude node on a free port against the given database, as production wires it. */
+async function freePort(): Promise<number> {
+	const server = createServer().listen(0, "127.0.0.1");
+	await once(server, "listening");
+	const { port } = server.address() as AddressInfo;
+	await new Promise((resolve) => server.close(resolve));
+	return port;
+}
+
 export async function startTestApi(databaseUrl: string, env: Record<string, string> = {}): Promise<TestApi> {
 	const dataDir = await mkdtemp(path.join(os.tmpdir(), "etude-test-"));
+	// A known port, so the addresses the node hands out (signed object URLs) point back at it.
+	const port = await freePort();
 	const config = loadConfig({
 		NODE_ENV: "test",
-		PORT: "0",
+		PORT: String(port),
 		DATABASE_URL: databaseUrl,
 		DATABASE_POOL_MAX: "5",
 		JWT_SECRET: TEST_JWT_SECRET,
@@ -29,10 +40,9 @@ export async function startTestApi(databaseUrl: string, env: Record<string, stri
 		...env
 	});
 	const node = await startNode(config);
-	const api = node.broker.getLocalService("api") as unknown as { server: { address(): AddressInfo } };
 	return {
 		node,
-		baseUrl: `http://127.0.0.1:${api.server.address().port}`,
+		baseUrl: `http://127.0.0.1:${port}`,
 		async stop() {
 			await node.stop();
 			await rm(dataDir, { recursive: true, force: true });
