@@ -17,7 +17,7 @@ import { migrateDatabase } from "../../lib/db/migrator";
 import { startNode } from "../../lib/node";
 import { ANALYSER_VERSION, PRACTICE_METRIC_NAMES, type AnalysisResult } from "../../services/analytics/analyser";
 import { seededRandom } from "../../services/analytics/analyser/synthetic-signals";
-import type { AudioReadyMessage } from "../../services/analytics/analytics.service";
+import type { AudioReadyMessage } from "../../services/media/media.service";
 import { ensureMonthPartitions, metricPointsOf } from "../../services/analytics/metric-store";
 import { PRACTICE_FOCUSES } from "../../services/practice/sessions.service";
 import { httpClient } from "../../test/support/http-client";
@@ -33,6 +33,8 @@ const TARGET_POINTS_PER_S = 200_000;
 const TARGET_DASH_P50_MS = 50;
 const LAST_DAY = "2026-11-26";
 const FIRST_DAY = "2025-11-27";
+const TAKE_COUNT = Math.max(1, Math.ceil(TARGET_POINTS / POINTS_PER_TAKE));
+const DAY_COUNT = Math.ceil(TAKE_COUNT / TAKES_PER_DAY);
 const TIMEZONE = "Europe/Vienna";
 
 interface Take {
@@ -71,9 +73,10 @@ function* takes(studentId: string, sessionIds: string[]): Generator<Take> {
 	}
 }
 
+/** Takes fill the days up to LAST_DAY, so the dashboard's year holds all of them and the streak runs to today. */
 function takeStart(index: number): Date {
-	const day = Math.floor(index / TAKES_PER_DAY);
-	return new Date(Date.parse(`${FIRST_DAY}T07:00:00Z`) + day * 86_400_000 + (index % TAKES_PER_DAY) * 4 * 3_600_000);
+	const daysBeforeLast = DAY_COUNT - 1 - Math.floor(index / TAKES_PER_DAY);
+	return new Date(Date.parse(`${LAST_DAY}T07:00:00Z`) - daysBeforeLast * 86_400_000 + (index % TAKES_PER_DAY) * 4 * 3_600_000);
 }
 
 function copyLines(take: Take): string {
@@ -117,8 +120,7 @@ async function main(): Promise<void> {
 		const baseUrl = `http://127.0.0.1:${api.server.address().port}`;
 		const student = await httpClient(baseUrl).register("student", "bench");
 
-		const takeCount = Math.max(1, Math.ceil(TARGET_POINTS / POINTS_PER_TAKE));
-		const sessionIds = Array.from({ length: takeCount }, () => randomUUID());
+		const sessionIds = Array.from({ length: TAKE_COUNT }, () => randomUUID());
 		await direct.query(
 			`INSERT INTO practice_sessions (id, student_id, focus, start_ts, end_ts)
 			 SELECT id, $1, ($2::practice_focus[])[1 + ordinality % $3], start_ts, start_ts + (10 + ordinality % 40) * interval '1 minute'
@@ -130,9 +132,9 @@ async function main(): Promise<void> {
 			recordPending(job: AudioReadyMessage): Promise<void>;
 			storeAnalysis(job: AudioReadyMessage, analysis: AnalysisResult): Promise<void>;
 		};
-		await ensureMonthPartitions(analytics.sequelize, takeStart(0), takeStart(takeCount));
-		const pointCount = takeCount * POINTS_PER_TAKE;
-		console.log(`\nMetrics benchmark: ${takeCount} five-minute takes = ${pointCount.toLocaleString("en")} points for one student, ${FIRST_DAY} … ${LAST_DAY}`);
+		await ensureMonthPartitions(analytics.sequelize, takeStart(0), takeStart(TAKE_COUNT));
+		const pointCount = TAKE_COUNT * POINTS_PER_TAKE;
+		console.log(`\nMetrics benchmark: ${TAKE_COUNT} five-minute takes = ${pointCount.toLocaleString("en")} points for one student, ${takeStart(0).toISOString().slice(0, 10)} … ${LAST_DAY}`);
 
 		// Baseline: the same rows through one COPY, into the same table with the same indexes.
 		let started = performance.now();

@@ -14,22 +14,12 @@ import type { ObjectStorage } from "../../lib/storage";
 import { isValidTimezone } from "../../lib/timezones";
 import { DbMixin } from "../../mixins/db.mixin";
 import { StorageMixin } from "../../mixins/storage.mixin";
+import type { AudioReadyMessage } from "../media/media.service";
 import { PRACTICE_METRIC_NAMES, analyseRecording, type AnalysisResult } from "./analyser";
 import { MetricsNotReadyError } from "./errors";
 import { CURVE_SERIES, type CurveName } from "./metric-catalog";
 import { ensureMonthPartitions, recordingSpan, removeRecordingMetrics, replaceRecordingMetrics } from "./metric-store";
 import { addDays, daysBetween, isCalendarDate, practiceStreakDays } from "./practice-days";
-
-/** The media worker's message once a recording's audio is extracted (contract in the analytics issue). */
-export interface AudioReadyMessage {
-	videoId: string;
-	sessionId: string;
-	studentId: string;
-	audioKey: string;
-	sensorsKey: string | null;
-	durationMs?: number;
-	recordedAt: string;
-}
 
 interface AnalysisRow {
 	videoId: string;

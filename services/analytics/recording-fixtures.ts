@@ -5,7 +5,7 @@ import path from "node:path";
 import type { ServiceBroker } from "moleculer";
 import { newObjectKey, type ObjectStorage } from "../../lib/storage";
 import { renderNotes, writeWav, type SynthNote } from "./analyser/synthetic-signals";
-import type { AudioReadyMessage } from "./analytics.service";
+import type { AudioReadyMessage } from "../media/media.service";
 
 /** What the media worker extracts: mono 16-bit PCM at this rate. */
 export const EXTRACTED_AUDIO_RATE_HZ = 22_050;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createObjectStorage, type ObjectStorage } from "../../lib/storage";
 import { objectStorageConfig } from "../../mixins/storage.mixin";
 import { PRACTICE_METRIC_NAMES } from "../../services/analytics/analyser";
-import type { AudioReadyMessage } from "../../services/analytics/analytics.service";
+import type { AudioReadyMessage } from "../../services/media/media.service";
 import { audioReadyMessage, listenForAnalysisOutcomes, putCorruptTake, putSyntheticTake, waitUntil, type AnalysisOutcome } from "../../services/analytics/recording-fixtures";
 import { httpClient, practiceSession, type Account } from "../support/http-client";
 import { startTestApi, type TestApi } from "../support/test-node";
@@ -131,6 +131,39 @@ describe("analysing a recording", () => {
 			expect(response.body.code).toBe("ERR_SESSION_NOT_FOUND");
 		}
 		expect((await http.request("GET", path)).status).toBe(401);
+	});
+});
+
+describe("lifecycle", () => {
+	it("drops a deleted session's points, analysis and share of the rollups", async () => {
+		const { session, message } = await analysedTake(student, 100, { startedAt: "2026-11-22T10:00:00.000Z", endedAt: "2026-11-22T10:30:00.000Z" });
+		const rollupsAt = async () =>
+			(await database.query("SELECT 1 FROM metric_rollups_hourly WHERE student_id = $1 AND hour_start = '2026-11-22T10:00:00Z'", [student.id])).rows.length;
+		expect(await rollupsAt()).toBe(PRACTICE_METRIC_NAMES.length);
+		expect((await http.request("DELETE", `/api/sessions/${session.id}`, { token: student.token })).status).toBe(204);
+		await waitUntil(async () => (await storedRows(message.videoId)).curve === 0, "the deleted session's points to go");
+		expect(await storedRows(message.videoId)).toEqual({ summary: 0, curve: 0 });
+		expect(await rollupsAt()).toBe(0);
+		expect((await database.query("SELECT 1 FROM metric_analyses WHERE video_id = $1", [message.videoId])).rows).toHaveLength(0);
+	});
+
+	it("re-queues a recording left pending when the embedded default starts again", async () => {
+		const session = await logSession(student);
+		const { audioKey } = await putSyntheticTake(storage, 110);
+		const message = audioReadyMessage({ sessionId: session.id, studentId: student.id, audioKey, recordedAt: session.startedAt });
+		// All a process that died mid-analysis leaves behind: the in-process channel kept nothing.
+		await database.query(
+			"INSERT INTO metric_analyses (video_id, session_id, student_id, status, recorded_at, request) VALUES ($1, $2, $3, 'pending', $4, $5)",
+			[message.videoId, message.sessionId, message.studentId, message.recordedAt, JSON.stringify(message)]
+		);
+		const restarted = await startTestApi(inject("databaseUrl"), { DATA_DIR: api.node.config.dataDir });
+		try {
+			const statusOf = async () => (await database.query("SELECT status FROM metric_analyses WHERE video_id = $1", [message.videoId])).rows[0]?.status;
+			await waitUntil(async () => (await statusOf()) === "done", "the pending recording to be analysed");
+			expect(await storedRows(message.videoId)).toMatchObject({ summary: PRACTICE_METRIC_NAMES.length });
+		} finally {
+			await restarted.stop();
+		}
 	});
 });
 
