@@ -17,6 +17,7 @@ import { migrateDatabase } from "../../lib/db/migrator";
 import { startNode } from "../../lib/node";
 import { ANALYSER_VERSION, PRACTICE_METRIC_NAMES, type AnalysisResult } from "../../services/analytics/analyser";
 import { seededRandom } from "../../services/analytics/analyser/synthetic-signals";
+import type { StoredAnalysis } from "../../services/analytics/analytics.service";
 import type { AudioReadyMessage } from "../../services/media/media.service";
 import { ensureMonthPartitions, metricPointsOf } from "../../services/analytics/metric-store";
 import { PRACTICE_FOCUSES } from "../../services/practice/sessions.service";
@@ -130,7 +131,7 @@ async function main(): Promise<void> {
 		const analytics = node.broker.getLocalService("analytics") as unknown as {
 			sequelize: Parameters<typeof ensureMonthPartitions>[0];
 			recordPending(job: AudioReadyMessage): Promise<void>;
-			storeAnalysis(job: AudioReadyMessage, analysis: AnalysisResult): Promise<void>;
+			storeAnalysis(job: AudioReadyMessage, analysis: StoredAnalysis): Promise<void>;
 		};
 		await ensureMonthPartitions(analytics.sequelize, takeStart(0), takeStart(TAKE_COUNT));
 		const pointCount = TAKE_COUNT * POINTS_PER_TAKE;

@@ -21,6 +21,9 @@ import { CURVE_SERIES, type CurveName } from "./metric-catalog";
 import { ensureMonthPartitions, recordingSpan, removeRecordingMetrics, replaceRecordingMetrics } from "./metric-store";
 import { addDays, daysBetween, isCalendarDate, practiceStreakDays } from "./practice-days";
 
+/** What is stored: the analyser's result, where `missing` may also name a sensor file we could not use. */
+export type StoredAnalysis = Omit<AnalysisResult, "missing"> & { missing: Record<string, string> };
+
 interface AnalysisRow {
 	videoId: string;
 	sessionId: string;
@@ -239,8 +242,8 @@ export default function analyticsService(config: NodeConfig): ServiceSchema {
 			async "sessions.deleted"(ctx: Context<{ sessionId: string; studentId: string }>) {
 				const analyses: Array<{ videoId: string }> = await this.select(`SELECT video_id AS "videoId" FROM metric_analyses WHERE session_id = $1`, [ctx.params.sessionId]);
 				if (analyses.length === 0) return;
-				await this.sequelize.transaction((transaction: unknown) =>
-					removeRecordingMetrics(this.sequelize, transaction as never, ctx.params.studentId, analyses.map((row) => row.videoId))
+				await (this.sequelize as Sequelize).transaction((transaction) =>
+					removeRecordingMetrics(this.sequelize, transaction, ctx.params.studentId, analyses.map((row) => row.videoId))
 				);
 			},
 
@@ -261,7 +264,7 @@ export default function analyticsService(config: NodeConfig): ServiceSchema {
 
 			async analyseAndStore(ctx: Context<AudioReadyMessage>, job: AudioReadyMessage): Promise<void> {
 				await this.recordPending(job);
-				let analysis: AnalysisResult;
+				let analysis: StoredAnalysis;
 				try {
 					const { a4Hz }: { a4Hz: number } = await ctx.call("auth.tuningOf", { userId: job.studentId });
 					analysis = await this.analyseStoredRecording(job, a4Hz);
@@ -279,7 +282,7 @@ export default function analyticsService(config: NodeConfig): ServiceSchema {
 			},
 
 			/** Points, rollups and the analysis row in one transaction; partitions are created before it. */
-			async storeAnalysis(job: AudioReadyMessage, analysis: AnalysisResult): Promise<void> {
+			async storeAnalysis(job: AudioReadyMessage, analysis: StoredAnalysis): Promise<void> {
 				const recordedAt = new Date(job.recordedAt);
 				const span = recordingSpan(recordedAt, analysis.durationMs);
 				await ensureMonthPartitions(this.sequelize, span.from, span.to);
@@ -312,7 +315,7 @@ export default function analyticsService(config: NodeConfig): ServiceSchema {
 				);
 			},
 
-			async analyseStoredRecording(job: AudioReadyMessage, a4Hz: number): Promise<AnalysisResult> {
+			async analyseStoredRecording(job: AudioReadyMessage, a4Hz: number): Promise<StoredAnalysis> {
 				const storage: ObjectStorage = this.storage;
 				const directory = await mkdtemp(path.join(os.tmpdir(), "etude-analysis-"));
 				try {
@@ -320,8 +323,7 @@ export default function analyticsService(config: NodeConfig): ServiceSchema {
 					await pipeline(await storage.get(job.audioKey), createWriteStream(wavPath));
 					const sensors = job.sensorsKey ? await this.readSensors(job) : null;
 					const analysis = await analyseRecording({ wavPath, sensors: sensors?.recording ?? null, a4Hz });
-					if (sensors?.problem) analysis.missing.bowStabilityRmsRadPerS = sensors.problem as never;
-					return analysis;
+					return sensors?.problem ? { ...analysis, missing: { ...analysis.missing, bowStabilityRmsRadPerS: sensors.problem } } : analysis;
 				} finally {
 					await rm(directory, { recursive: true, force: true });
 				}

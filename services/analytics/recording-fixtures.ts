@@ -35,6 +35,18 @@ export async function putSyntheticTake(storage: ObjectStorage, tempoBpm: number,
 	}
 }
 
+/** A version-1 JSON sensor file: a slow bow stroke with an 8 Hz tremor about one axis, 100 Hz for `durationMs`. */
+export async function putSensorFile(storage: ObjectStorage, durationMs: number): Promise<string> {
+	const samples = Array.from({ length: Math.floor(durationMs / 10) }, (_, index) => {
+		const tS = index / 100;
+		const angularVelocity = Math.sin(2 * Math.PI * 0.5 * tS) + 0.05 * Math.sin(2 * Math.PI * 8 * tS);
+		return { t: index * 10, gyro: [angularVelocity, 0.1 * angularVelocity, 0] };
+	});
+	const sensorsKey = newObjectKey("recordings", "sensors.json");
+	await storage.put(sensorsKey, Buffer.from(JSON.stringify({ version: 1, startedAt: new Date().toISOString(), samples })), { contentType: "application/json" });
+	return sensorsKey;
+}
+
 /** Bytes that are no WAV at all, as a truncated or mislabelled upload would give. */
 export async function putCorruptTake(storage: ObjectStorage): Promise<string> {
 	const audioKey = newObjectKey("recordings", "audio.wav");

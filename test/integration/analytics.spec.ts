@@ -5,7 +5,7 @@ import { createObjectStorage, type ObjectStorage } from "../../lib/storage";
 import { objectStorageConfig } from "../../mixins/storage.mixin";
 import { PRACTICE_METRIC_NAMES } from "../../services/analytics/analyser";
 import type { AudioReadyMessage } from "../../services/media/media.service";
-import { audioReadyMessage, listenForAnalysisOutcomes, putCorruptTake, putSyntheticTake, waitUntil, type AnalysisOutcome } from "../../services/analytics/recording-fixtures";
+import { audioReadyMessage, listenForAnalysisOutcomes, putCorruptTake, putSensorFile, putSyntheticTake, waitUntil, type AnalysisOutcome } from "../../services/analytics/recording-fixtures";
 import { httpClient, practiceSession, type Account } from "../support/http-client";
 import { startTestApi, type TestApi } from "../support/test-node";
 
@@ -104,11 +104,13 @@ describe("analysing a recording", () => {
 	});
 
 	it("rewrites the same rows and rollups when the message is delivered again", async () => {
-		const before = await storedRows(take.message.videoId);
+		const rollups = async () =>
+			(await database.query("SELECT hour_start, metric_key, recording_count, value_sum FROM metric_rollups_hourly WHERE student_id = $1 ORDER BY 1, 2", [student.id])).rows;
+		const [rowsBefore, rollupsBefore] = [await storedRows(take.message.videoId), await rollups()];
+		expect(rollupsBefore.find((row) => row.metric_key === "tempoBpm")).toMatchObject({ recording_count: 1 });
 		await deliver(take.message);
-		expect(await storedRows(take.message.videoId)).toEqual(before);
-		const { rows } = await database.query("SELECT recording_count FROM metric_rollups_hourly WHERE student_id = $1 AND metric_key = 'tempoBpm'", [student.id]);
-		expect(rows).toEqual([{ recording_count: 1 }]);
+		expect(await storedRows(take.message.videoId)).toEqual(rowsBefore);
+		expect(await rollups()).toEqual(rollupsBefore);
 	});
 
 	it("offers each session's summary to other services by session id", async () => {
@@ -120,6 +122,23 @@ describe("analysing a recording", () => {
 		expect(Object.keys(summaries)).toEqual([take.session.id]);
 		expect(summaries[take.session.id]!.analyserVersion).toBe("1.0.0");
 		expect(summaries[take.session.id]!.metrics.tempoBpm).toBeCloseTo(120, 0);
+	});
+
+	it("measures bow stability from the sensor file sent beside the audio, and keeps the audio metrics when that file is unusable", async () => {
+		const withSensors = async (sensorsKey: string) => {
+			const session = await logSession(student);
+			const { audioKey, durationMs } = await putSyntheticTake(storage, 120);
+			await deliver(audioReadyMessage({ sessionId: session.id, studentId: student.id, audioKey, sensorsKey, recordedAt: session.startedAt, durationMs }));
+			return (await http.request("GET", `/api/sessions/${session.id}/metrics`, { token: student.token })).body;
+		};
+		const steady = await withSensors(await putSensorFile(storage, 8000));
+		expect(steady.summary.bowStabilityRmsRadPerS).toBeGreaterThan(0);
+		expect(steady.missing.bowStabilityRmsRadPerS).toBeUndefined();
+
+		const garbled = await withSensors(await putCorruptTake(storage));
+		expect(garbled.summary.bowStabilityRmsRadPerS).toBeNull();
+		expect(garbled.missing.bowStabilityRmsRadPerS).toBe("invalid_sensor_file");
+		expect(garbled.summary.tempoBpm).toBeCloseTo(120, 0);
 	});
 
 	it("lets the linked teacher read the metrics and hides them from anyone else", async () => {
