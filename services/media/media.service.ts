@@ -4,6 +4,7 @@ import type { Context, ServiceSchema } from "moleculer";
 import { DataTypes, QueryTypes, type Sequelize } from "sequelize";
 import type { EtudeMeta } from "../../lib/actor";
 import { EtudeClientError, NotFoundError } from "../../lib/errors";
+import { ensureChannelStreams } from "../../lib/channels";
 import type { NodeConfig } from "../../lib/node-config";
 import { deriveSecret } from "../../lib/secrets";
 import { parseSensorFile, SENSOR_FILE_LIMITS } from "../../lib/sensor-file";
@@ -365,6 +366,9 @@ export default function mediaService(config: NodeConfig): ServiceSchema {
 					durationMs: Math.round((video.durationS ?? 0) * 1000),
 					recordedAt: video.recordedAt.toISOString()
 				};
+				// Analysis workers may not be running yet: the stream keeps the message for them.
+				this.audioStreamReady ??= ensureChannelStreams(this.broker, ["media.audio_ready"]);
+				await this.audioStreamReady;
 				await this.broker.sendToChannel("media.audio_ready", message);
 				this.broker.emit("media.audio_ready", message);
 			},

@@ -1,14 +1,16 @@
 import { randomUUID } from "node:crypto";
+import { createReadStream } from "node:fs";
 import path from "node:path";
 import { FileStore } from "@tus/file-store";
-import { S3Store } from "@tus/s3-store";
 import { Server } from "@tus/server";
 import type { ServiceBroker } from "moleculer";
 import type { AuthenticatedUser } from "../../lib/actor";
 import { toApiError } from "../../lib/api-errors";
 import { UnauthorizedError, ValidationFailedError } from "../../lib/errors";
 import type { NodeConfig } from "../../lib/node-config";
+import { createObjectStorage } from "../../lib/storage";
 import { verifyAccessToken } from "../../lib/tokens";
+import { objectStorageConfig } from "../../mixins/storage.mixin";
 import { UPLOAD_PATH } from "./paths";
 
 
@@ -49,24 +51,20 @@ function asTusError(error: unknown): { status_code: number; body: string } {
 }
 
 /**
- * Resumable uploads (tus 1.0) at /api/uploads, with the same JWT as the API. The bytes go to
- * object storage directly (S3 multipart, or files beside the local objects), under the upload's
- * random id; the media service decides whether an upload may start or continue and takes over
- * once it is complete.
+ * Resumable uploads (tus 1.0) at /api/uploads, with the same JWT as the API; the media service
+ * decides whether an upload may start or continue, and takes over once it is complete.
+ *
+ * Partial uploads live on this node's disk (DATA_DIR/uploads, kept across restarts), and a
+ * finished one is streamed into the bucket under its random id. With local object storage the
+ * partial file already sits in the objects folder, so nothing moves. (@tus/s3-store would
+ * write parts to S3 directly, but it needs S3's ListParts, which no S3 server installable
+ * here implements, so that path could not be tested.)
  */
 export function createUploadServer(config: NodeConfig, broker: ServiceBroker): Server {
-	const datastore = config.s3
-		? new S3Store({
-				partSize: 8 * 1024 * 1024,
-				s3ClientConfig: {
-					bucket: config.s3.bucket,
-					region: config.s3.region,
-					endpoint: config.s3.endpointUrl,
-					forcePathStyle: config.s3.pathStyle,
-					credentials: { accessKeyId: config.s3.accessKey, secretAccessKey: config.s3.secretKey }
-				}
-			})
-		: new FileStore({ directory: path.join(config.dataDir, "objects") });
+	const logger = broker.getLogger("uploads");
+	const storage = createObjectStorage(objectStorageConfig(config));
+	const stagingDirectory = path.join(config.dataDir, config.s3 ? "uploads" : "objects");
+	const datastore = new FileStore({ directory: stagingDirectory });
 
 	const guarded =
 		<Args extends unknown[], Result>(hook: (...args: Args) => Promise<Result>) =>
@@ -106,10 +104,18 @@ export function createUploadServer(config: NodeConfig, broker: ServiceBroker): S
 		}),
 		onUploadFinish: guarded(async (req: HeaderSource, upload) => {
 			const user = userOf(req, config.jwtSecret);
+			if (config.s3) {
+				await storage.put(upload.id, createReadStream(path.join(stagingDirectory, upload.id)));
+				await datastore.remove(upload.id);
+			}
 			await broker.call("media.uploadFinished", { uploadId: upload.id }, { meta: { user } });
 			return {};
 		}),
-		onResponseError: (_req, error) => asTusError(error)
+		onResponseError: (_req, error) => {
+			const answer = asTusError(error);
+			if (answer.status_code >= 500) logger.error(`Upload request failed: ${(error as Error).stack ?? String(error)}`);
+			return answer;
+		}
 	};
 	return new Server(options);
 }
