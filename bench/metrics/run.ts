@@ -112,7 +112,17 @@ async function main(): Promise<void> {
 	const dataDir = await mkdtemp(path.join(os.tmpdir(), "etude-bench-metrics-"));
 	await migrateDatabase(database.url);
 	const node = await startNode(
-		loadConfig({ NODE_ENV: "production", PORT: "0", DATABASE_URL: database.url, DATA_DIR: dataDir, LOG_LEVEL: "warn", RATE_LIMIT_PER_MINUTE: "0", JWT_SECRET: "bench-secret-that-is-long-enough-for-hs256-signing" })
+		loadConfig({
+			NODE_ENV: "production",
+			PORT: "0",
+			DATABASE_URL: database.url,
+			DATA_DIR: dataDir,
+			LOG_LEVEL: "warn",
+			RATE_LIMIT_PER_MINUTE: "0",
+			JWT_SECRET: "bench-secret-that-is-long-enough-for-hs256-signing",
+			// The dashboard is timed after minutes of ingest.
+			ACCESS_TOKEN_TTL_SECONDS: "86400"
+		})
 	);
 	const direct = new pg.Client({ connectionString: database.url });
 	await direct.connect();

@@ -18,7 +18,7 @@ import type { AudioReadyMessage } from "../media/media.service";
 import { PRACTICE_METRIC_NAMES, analyseRecording, type AnalysisResult } from "./analyser";
 import { MetricsNotReadyError } from "./errors";
 import { CURVE_SERIES, type CurveName } from "./metric-catalog";
-import { ensureMonthPartitions, recordingSpan, removeRecordingMetrics, replaceRecordingMetrics } from "./metric-store";
+import { ensureMonthPartitions, recordingSpan, removeRecordingMetrics, removeStudentMetrics, replaceRecordingMetrics } from "./metric-store";
 import { addDays, daysBetween, isCalendarDate, practiceStreakDays } from "./practice-days";
 
 /** What is stored: the analyser's result, where `missing` may also name a sensor file we could not use. */
@@ -245,6 +245,12 @@ export default function analyticsService(config: NodeConfig): ServiceSchema {
 				await (this.sequelize as Sequelize).transaction((transaction) =>
 					removeRecordingMetrics(this.sequelize, transaction, ctx.params.studentId, analyses.map((row) => row.videoId))
 				);
+			},
+
+			/** An account deletion takes the student's practice metrics with it. */
+			async "auth.user.deleted"(ctx: Context<{ userId: string; role: string }>) {
+				if (ctx.params.role !== "student") return;
+				await (this.sequelize as Sequelize).transaction((transaction) => removeStudentMetrics(this.sequelize, transaction, ctx.params.userId));
 			},
 
 			/** The embedded default's in-process channel keeps nothing across restarts: re-send what was left unfinished. */

@@ -149,3 +149,13 @@ async function refreshHourlyRollups(sequelize: Sequelize, transaction: Transacti
 		{ bind, transaction }
 	);
 }
+
+/** Everything stored about a student, for account deletion. */
+export async function removeStudentMetrics(sequelize: Sequelize, transaction: Transaction, studentId: string): Promise<void> {
+	await sequelize.query(
+		"DELETE FROM metrics WHERE video_id IN (SELECT video_id FROM metric_analyses WHERE student_id = $1)",
+		{ bind: [studentId], transaction }
+	);
+	await sequelize.query("DELETE FROM metric_analyses WHERE student_id = $1", { bind: [studentId], transaction });
+	await sequelize.query("DELETE FROM metric_rollups_hourly WHERE student_id = $1", { bind: [studentId], transaction });
+}

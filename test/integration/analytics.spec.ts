@@ -166,6 +166,21 @@ describe("lifecycle", () => {
 		expect((await database.query("SELECT 1 FROM metric_analyses WHERE video_id = $1", [message.videoId])).rows).toHaveLength(0);
 	});
 
+	it("deletes every metric, analysis and rollup of a student who deletes the account", async () => {
+		const leaving = await http.register("student", "Leaving");
+		const { message } = await analysedTake(leaving, 100);
+		const remaining = async () =>
+			(await database.query(
+				`SELECT (SELECT count(*) FROM metrics WHERE student_id = $1) + (SELECT count(*) FROM metric_analyses WHERE student_id = $1)
+				   + (SELECT count(*) FROM metric_rollups_hourly WHERE student_id = $1) AS count`,
+				[leaving.id]
+			)).rows[0].count;
+		expect(Number(await remaining())).toBeGreaterThan(0);
+		expect((await http.request("DELETE", "/api/me", { token: leaving.token, body: { password: "correct horse battery" } })).status).toBe(204);
+		await waitUntil(async () => Number(await remaining()) === 0, "the student's metrics to go");
+		expect(await storedRows(message.videoId)).toEqual({ summary: 0, curve: 0 });
+	});
+
 	it("re-queues a recording left pending when the embedded default starts again", async () => {
 		const session = await logSession(student);
 		const { audioKey } = await putSyntheticTake(storage, 110);
