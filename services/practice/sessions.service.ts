@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Context, ServiceSchema } from "moleculer";
+import { Errors, type Context, type ServiceSchema } from "moleculer";
 import { DataTypes, QueryTypes, type Sequelize, type Transaction } from "sequelize";
 import type { EtudeMeta } from "../../lib/actor";
 import { ConflictError, EtudeClientError, NotFoundError, ValidationFailedError } from "../../lib/errors";
@@ -47,7 +47,10 @@ export interface PracticeSessionView {
 	selfRating: number | null;
 	note: string;
 	tags: TagSummary[];
-	videos: VideoView[];
+	/** Absent when the media service cannot be reached right now. */
+	videos?: VideoView[];
+	/** The latest recording's analysis once there is one; absent when analytics cannot be reached. */
+	metrics?: MetricsSummary | null;
 	createdAt: string;
 	updatedAt: string;
 }
@@ -107,7 +110,17 @@ function assertPlausibleTimes(startedAt: Date, endedAt: Date): void {
 	if (problems.length > 0) throw new ValidationFailedError("The session times do not add up", problems);
 }
 
-function toView(row: SessionRow, tagsById: Map<string, TagSummary>, videos: VideoView[]): PracticeSessionView {
+interface MetricsSummary {
+	analyserVersion: string;
+	metrics: Record<string, number | null>;
+}
+
+function toView(
+	row: SessionRow,
+	tagsById: Map<string, TagSummary>,
+	videos: Record<string, VideoView[]> | undefined,
+	summaries: Record<string, MetricsSummary> | undefined
+): PracticeSessionView {
 	return {
 		id: row.id,
 		studentId: row.studentId,
@@ -118,7 +131,8 @@ function toView(row: SessionRow, tagsById: Map<string, TagSummary>, videos: Vide
 		selfRating: row.selfRating,
 		note: row.note,
 		tags: row.tagIds.flatMap((id) => tagsById.get(id) ?? []).sort((a, b) => a.name.localeCompare(b.name)),
-		videos,
+		videos: videos && (videos[row.id] ?? []),
+		metrics: summaries && (summaries[row.id] ?? null),
 		createdAt: row.createdAt.toISOString(),
 		updatedAt: row.updatedAt.toISOString()
 	};
@@ -387,11 +401,27 @@ export default function sessionsService(): ServiceSchema {
 
 			async viewsOf(ctx: SessionContext, rows: SessionRow[]): Promise<PracticeSessionView[]> {
 				if (rows.length === 0) return [];
-				const [tagsById, videos] = await Promise.all([
+				const sessionIds = rows.map((row) => row.id);
+				const [tagsById, videos, summaries] = await Promise.all([
 					this.tagsFor(ctx, rows),
-					ctx.call("media.videosBySession", { sessionIds: rows.map((row) => row.id) }) as Promise<Record<string, VideoView[]>>
+					this.callIfReachable(ctx, "media.videosBySession", { sessionIds }) as Promise<Record<string, VideoView[]> | undefined>,
+					this.callIfReachable(ctx, "analytics.summariesBySession", { sessionIds }) as Promise<Record<string, MetricsSummary> | undefined>
 				]);
-				return rows.map((row) => toView(row, tagsById, videos[row.id] ?? []));
+				return rows.map((row) => toView(row, tagsById, videos, summaries));
+			},
+
+			/**
+			 * Recordings and analysis enrich a session but must not take it down: while their
+			 * services are unreachable the session is still served, without those fields.
+			 */
+			async callIfReachable<T>(ctx: SessionContext, action: string, params: object): Promise<T | undefined> {
+				try {
+					return await ctx.call<T, object>(action, params);
+				} catch (error) {
+					if (!(error instanceof Errors.ServiceNotFoundError || error instanceof Errors.ServiceNotAvailableError || error instanceof Errors.RequestTimeoutError)) throw error;
+					this.logger.warn(`${action} is unreachable; serving sessions without it`);
+					return undefined;
+				}
 			},
 
 			async tagsFor(ctx: SessionContext, rows: SessionRow[]): Promise<Map<string, TagSummary>> {

@@ -248,3 +248,16 @@ describe("practice minutes for dashboards", () => {
 		]);
 	});
 });
+
+describe("when recordings or analysis are unreachable", () => {
+	it("still serves the session, without the fields it cannot know", async () => {
+		const student = await http.register("student");
+		const session = await logSession(student);
+		// The last test of this file: the node stops right after it.
+		await api.node.broker.destroyService(api.node.broker.getLocalService("media")!);
+		const read = await http.request("GET", `/api/sessions/${session.id}`, { token: student.token });
+		expect(read.status).toBe(200);
+		expect(read.body.videos).toBeUndefined();
+		expect(read.body.metrics).toBeNull();
+	});
+});

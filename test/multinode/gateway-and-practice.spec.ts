@@ -63,8 +63,8 @@ function startNode(name: string, services: string, extra: Record<string, string>
 
 function startPracticeNode(): ChildProcess {
 	practiceStarts += 1;
-	// Session reads include their recordings, so the media service runs beside practice.
-	return startNode(`practice-${practiceStarts}`, "practice,media");
+	// A session read includes its recordings and their analysis, so those services run here too.
+	return startNode(`practice-${practiceStarts}`, "practice,media,analytics");
 }
 
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {

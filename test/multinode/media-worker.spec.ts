@@ -92,7 +92,7 @@ beforeAll(async () => {
 	await migrateDatabase(database.url);
 	port = await freePort();
 	http = httpClient(`http://127.0.0.1:${port}`);
-	gateway = startNode("gateway", "api,auth,practice", { PORT: String(port) });
+	gateway = startNode("gateway", "api,auth,practice,analytics", { PORT: String(port) });
 	workers.push(startNode("worker-1", "media"));
 	const deadline = Date.now() + 60_000;
 	while (Date.now() < deadline) {
