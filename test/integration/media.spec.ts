@@ -208,3 +208,29 @@ describe("deleting", () => {
 		expect((await fetch(`${api.baseUrl}${video.hlsUrl}`)).status).toBe(404);
 	});
 });
+
+describe("from upload to metrics", () => {
+	it("analyses a recording with its sensor file while the video is converted, bow stability included", async () => {
+		const student = await http.register("student");
+		const session = await sessionOf(student);
+		const samples = Array.from({ length: 3 * 100 }, (_, i) => ({
+			t: i * 10,
+			gyro: [0.02 * Math.sin(i / 3), 0.01 * Math.cos(i / 5), 0.005],
+			accel: [0, 9.81, 0]
+		}));
+		const sensorFile = Buffer.from(JSON.stringify({ version: 1, startedAt: session.startedAt, samples }));
+		await tusUpload(sensorFile, { baseUrl: api.baseUrl, token: student.token, metadata: { sessionId: session.id, kind: "sensors" } });
+		await tusUpload(clip, { baseUrl: api.baseUrl, token: student.token, metadata: { sessionId: session.id, kind: "video" } });
+
+		const deadline = Date.now() + 60_000;
+		let read = await http.request("GET", `/api/sessions/${session.id}`, { token: student.token });
+		while (!read.body.metrics && Date.now() < deadline) {
+			await new Promise((resolve) => setTimeout(resolve, 250));
+			read = await http.request("GET", `/api/sessions/${session.id}`, { token: student.token });
+		}
+		expect(read.body.metrics.analyserVersion).toMatch(/^\d+\.\d+\.\d+$/);
+		expect(read.body.metrics.metrics.bowStabilityRmsRadPerS).toBeGreaterThan(0);
+		// The test clip's sound is a steady 440 Hz tone: in tune against A4 = 440.
+		expect(Math.abs(read.body.metrics.metrics.intonationMeanDeviationCents)).toBeLessThan(5);
+	});
+});
