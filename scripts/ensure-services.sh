@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure the servers and tools the tests talk to are there: PostgreSQL and NATS with
-# JetStream on their standard loopback ports, and ffmpeg. Starts what is installed but
+# JetStream on their standard loopback ports, ffmpeg and Chromium. Starts what is installed but
 # stopped; as root, installs what is missing from Debian's packages; otherwise says what
 # to do and fails.
 set -euo pipefail
@@ -64,7 +64,13 @@ ensure_ffmpeg() {
 	command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || apt_install ffmpeg
 }
 
+# The app's end-to-end tests drive Debian's Chromium (browser downloads are not possible here).
+ensure_chromium() {
+	[ -x /usr/bin/chromium ] || apt_install chromium
+}
+
 ensure_postgres
 ensure_nats
 ensure_ffmpeg
-log "PostgreSQL, NATS and ffmpeg are ready"
+ensure_chromium
+log "PostgreSQL, NATS, ffmpeg and Chromium are ready"

@@ -17,4 +17,13 @@ for project in unit integration multinode; do
 	npx vitest run --project "$project" --reporter=default --reporter=json --outputFile="$results/$project.json"
 done
 
+step "client: install, typecheck, lint"
+npm --prefix client ci --no-audit --no-fund
+npm --prefix client run --silent typecheck
+npm --prefix client run --silent lint
+step "client component tests"
+(cd client && npx vitest run --reporter=default --reporter=json --outputFile="../$results/client.json")
+step "client end-to-end tests in Chromium"
+(cd client && npx vitest run --config vitest.e2e.config.ts --reporter=default --reporter=json --outputFile="../$results/client-e2e.json")
+
 npx tsx scripts/summarize-tests.ts "$results"
