@@ -468,18 +468,22 @@ export default function mediaService(config: NodeConfig): ServiceSchema {
 			this.purgeTimer = setInterval(() => {
 				this.purgeDeleted().catch((error: Error) => this.logger.warn("Purging deleted recordings failed", error));
 			}, PURGE_INTERVAL_MS);
-			// In-process channels keep nothing across restarts: the database says what was left unfinished.
+			// In-process channels keep nothing across restarts: the database says what was left
+			// unfinished, and this worker takes it up in the background once the node is up.
 			if (!this.broker.transit) {
 				const unfinished = (await this.sequelize.query(
-					"SELECT id FROM videos WHERE state IN ('queued', 'processing') AND deleted_at IS NULL",
+					"SELECT id FROM videos WHERE state IN ('queued', 'processing') AND deleted_at IS NULL ORDER BY created_at",
 					{ type: QueryTypes.SELECT }
 				)) as Array<{ id: string }>;
-				for (const { id } of unfinished) await this.broker.sendToChannel("media.process", { videoId: id });
+				this.resumed = (async () => {
+					for (const { id } of unfinished) await this.processVideo(id);
+				})().catch((error: Error) => this.logger.warn("Resuming unfinished recordings failed", error));
 			}
 		},
 
-		stopped() {
+		async stopped() {
 			clearInterval(this.purgeTimer);
+			await this.resumed;
 		}
 	};
 }
