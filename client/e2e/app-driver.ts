@@ -45,7 +45,8 @@ export function chromiumForThisFile(): () => Browser {
 
 export async function screenshot(page: Page, name: string) {
 	mkdirSync(SCREENSHOT_DIR, { recursive: true });
-	// Let Ionic finish its page transition so the picture shows one screen.
+	// Let Ionic finish its page transition and a "saved" toast fade, so the picture shows one clean screen.
+	await page.locator("ion-toast").waitFor({ state: "detached" });
 	await page.waitForTimeout(400);
 	await page.screenshot({ path: resolve(SCREENSHOT_DIR, `${name}.png`) });
 }
@@ -109,7 +110,14 @@ export class AppDriver {
 		await this.page.locator("ion-popover").waitFor({ state: "detached" });
 	}
 
-	async logSession(options: { focus: string; minutes: number; rating?: number; note?: string; newTag?: string }) {
+	/** Fills and saves the log form; returns what the confirmation said. */
+	async logSession(options: {
+		focus: string;
+		minutes: number;
+		rating?: number;
+		note?: string;
+		newTag?: string;
+	}): Promise<string | null> {
 		await this.openTab("Practice");
 		const form = this.page.getByRole("form", { name: "Log a practice session" });
 		await this.choose("Focus", options.focus);
@@ -121,8 +129,12 @@ export class AppDriver {
 			await form.getByRole("button", { name: "Add tag" }).click();
 			await form.getByRole("checkbox", { name: `Tag ${options.newTag}`, checked: true }).waitFor();
 		}
+		const toast = this.page.locator("ion-toast");
+		// The confirmation read below must be this save's, not the last one's still fading.
+		await toast.waitFor({ state: "detached" });
 		await form.getByRole("button", { name: "Save session" }).click();
-		await this.page.locator("ion-toast").waitFor({ state: "attached" });
+		await toast.waitFor({ state: "attached" });
+		return toast.evaluate((element) => (element as HTMLElement & { message?: string }).message ?? null);
 	}
 }
 

@@ -15,12 +15,16 @@ describe("a student practising through a dropped connection", () => {
 		const app = await AppDriver.open(context, baseUrl);
 		await app.register(student);
 
-		await app.logSession({ focus: "Scales", minutes: 25, rating: 4, note: "Three octaves, slow bows" });
+		expect(await app.logSession({ focus: "Scales", minutes: 25, rating: 4, note: "Three octaves, slow bows" })).toBe(
+			"Session saved."
+		);
 		await app.openTab("Sessions");
 		await expect.poll(async () => (await sessionsOnServer(baseUrl, student)).total).toBe(1);
 
 		await context.setOffline(true);
-		await app.logSession({ focus: "Études", minutes: 15, note: "Kreutzer 2 offline" });
+		expect(await app.logSession({ focus: "Études", minutes: 15, note: "Kreutzer 2 offline" })).toBe(
+			"Session saved on this device. It will sync when you're back online."
+		);
 		await app.openTab("Sessions");
 		const waiting = app.page.locator("[data-sync-state='waiting']");
 		await expect.poll(() => waiting.count()).toBe(1);

@@ -5,6 +5,7 @@ import type { UploadStatus } from "../models/recording";
 const KIND_LABELS = { video: "Video", sensors: "Motion data" } as const;
 
 export function UploadProgress({ statuses }: { statuses: UploadStatus[] }) {
+	if (statuses.length === 0) return null;
 	const failedByCode = new Map<string, string[]>();
 	for (const status of statuses.filter((candidate) => candidate.state === "failed")) {
 		const code = status.errorCode ?? "";

@@ -1,4 +1,4 @@
-import type { Dashboard, SessionCurves } from "../models/analytics";
+import type { Dashboard, SessionMetrics } from "../models/analytics";
 import type {
 	CreatedPracticeSession,
 	NewPracticeSession,
@@ -13,8 +13,11 @@ import type { ApiClient } from "./api-client";
 import { endpoints } from "./endpoints";
 
 export interface DashboardRange {
+	/** YYYY-MM-DD in tz */
 	from: string;
+	/** YYYY-MM-DD in tz, included */
 	to: string;
+	/** IANA time zone */
 	tz: string;
 }
 
@@ -53,7 +56,7 @@ export function createEtudeApi(client: ApiClient) {
 			addTag: (sessionId: string, tagId: string) => client.request<void>("PUT", endpoints.sessionTag(sessionId, tagId)),
 			removeTag: (sessionId: string, tagId: string) =>
 				client.request<void>("DELETE", endpoints.sessionTag(sessionId, tagId)),
-			curves: (sessionId: string) => client.request<SessionCurves>("GET", endpoints.sessionMetrics(sessionId))
+			metrics: (sessionId: string) => client.request<SessionMetrics>("GET", endpoints.sessionMetrics(sessionId))
 		},
 		tags: {
 			list: () => client.request<Tag[]>("GET", endpoints.tags),

@@ -9,7 +9,7 @@ import type { DashboardRange } from "./api";
 export const queryKeys = {
 	sessions: ["sessions"] as const,
 	session: (sessionId: string) => ["sessions", sessionId] as const,
-	sessionCurves: (sessionId: string) => ["sessions", sessionId, "curves"] as const,
+	sessionMetrics: (sessionId: string) => ["sessions", sessionId, "metrics"] as const,
 	tags: ["tags"] as const,
 	teachers: ["teachers"] as const,
 	students: ["students"] as const,
@@ -22,8 +22,18 @@ export function useSessionsPage(filter: SessionFilter) {
 	return useQuery({ queryKey: [...queryKeys.sessions, filter], queryFn: () => api.sessions.list(filter) });
 }
 
+/** How often a session whose video is still being processed is read again. */
+const VIDEO_PROGRESS_POLL_MS = 3000;
+
 export function useSession(sessionId: string) {
-	return useQuery({ queryKey: queryKeys.session(sessionId), queryFn: () => api.sessions.get(sessionId) });
+	return useQuery({
+		queryKey: queryKeys.session(sessionId),
+		queryFn: () => api.sessions.get(sessionId),
+		refetchInterval: (query) =>
+			query.state.data?.videos?.some((video) => video.state !== "ready" && video.state !== "failed")
+				? VIDEO_PROGRESS_POLL_MS
+				: false
+	});
 }
 
 export function useDeleteSession() {
@@ -93,10 +103,10 @@ export function useDashboard(range: DashboardRange) {
 	return useQuery({ queryKey: queryKeys.dashboard(range), queryFn: () => api.analytics.dashboard(range) });
 }
 
-export function useSessionCurves(sessionId: string, enabled: boolean) {
+export function useSessionMetrics(sessionId: string, enabled: boolean) {
 	return useQuery({
-		queryKey: queryKeys.sessionCurves(sessionId),
-		queryFn: () => api.sessions.curves(sessionId),
+		queryKey: queryKeys.sessionMetrics(sessionId),
+		queryFn: () => api.sessions.metrics(sessionId),
 		enabled
 	});
 }

@@ -1,12 +1,28 @@
 export interface CurvePoint {
 	tMs: number;
-	value: number;
+	/** null where the analyser had nothing to measure, such as silence for pitch */
+	value: number | null;
 }
 
 export interface SessionCurves {
+	/** dBFS */
 	loudness: CurvePoint[];
+	/** Hz */
 	pitch: CurvePoint[];
+	/** cents from the nearest equal-tempered note */
 	deviation: CurvePoint[];
+}
+
+/** GET /api/sessions/:id/metrics once a recording is analysed (404 ERR_METRICS_NOT_READY before). */
+export interface SessionMetrics {
+	videoId: string;
+	analyserVersion: string;
+	recordedAt: string;
+	durationMs: number;
+	summary: Record<string, number | null>;
+	/** Why a summary figure is missing, by its key */
+	missing: Record<string, string>;
+	curves: SessionCurves;
 }
 
 export interface MinutesOnDay {
@@ -18,6 +34,7 @@ export interface MinutesOnDay {
 export interface FocusMinutes {
 	focus: string;
 	minutes: number;
+	sessions?: number;
 }
 
 export interface Dashboard {

@@ -29,6 +29,7 @@ export type VideoState = "uploading" | "queued" | "processing" | "ready" | "fail
 export interface SessionVideo {
 	id: string;
 	state: VideoState;
+	/** percent, 0..100 */
 	progress: number;
 	failureReason: string | null;
 	hlsUrl: string | null;
@@ -36,8 +37,11 @@ export interface SessionVideo {
 	durationS: number | null;
 }
 
-/** Summary figures from the analytics work; keys vary by analyser version. */
-export type SessionMetricsSummary = Record<string, number | null>;
+/** Summary figures of the latest analysis; the keys vary with the analyser version. */
+export interface SessionMetricsSummary {
+	analyserVersion: string;
+	metrics: Record<string, number | null>;
+}
 
 export interface PracticeSession {
 	id: string;

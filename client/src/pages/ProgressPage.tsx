@@ -13,18 +13,22 @@ import { MinutesChart } from "../components/MinutesChart";
 import { Screen } from "../components/Screen";
 import { useDashboard } from "../data/queries";
 import { FOCUS_LABELS, type Focus } from "../models/session";
-import { deviceTimezone, formatMinutes } from "../util/format";
+import { useAuth } from "../data/auth-context";
+import { calendarDateIn, deviceTimezone, formatMinutes } from "../util/format";
 
 const RANGE_DAYS = 28;
 
-function lastDays(days: number) {
-	const to = new Date();
-	const from = new Date(to.getTime() - days * 24 * 60 * 60 * 1000);
-	return { from: from.toISOString(), to: to.toISOString(), tz: deviceTimezone() };
+/** The last `days` calendar days, today included, in the student's time zone. */
+function lastDays(days: number, tz: string) {
+	const now = new Date();
+	const from = new Date(now.getTime() - (days - 1) * 24 * 60 * 60 * 1000);
+	return { from: calendarDateIn(tz, from), to: calendarDateIn(tz, now), tz };
 }
 
 export default function ProgressPage() {
-	const range = useMemo(() => lastDays(RANGE_DAYS), []);
+	const { user } = useAuth();
+	const tz = user?.timezone ?? deviceTimezone();
+	const range = useMemo(() => lastDays(RANGE_DAYS, tz), [tz]);
 	const dashboard = useDashboard(range);
 	const data = dashboard.data;
 	const hasMinutes = (data?.minutesPerDay ?? []).some((day) => day.minutes > 0);

@@ -10,15 +10,24 @@ import {
 } from "@ionic/react";
 import { useState, type ReactNode } from "react";
 import { useParams } from "react-router-dom";
+import { CurvesChart } from "../components/CurvesChart";
 import { ErrorNote } from "../components/ErrorNote";
 import { Screen } from "../components/Screen";
 import { SessionLogForm } from "../components/SessionLogForm";
 import { TagDots } from "../components/TagDots";
 import { TagPicker } from "../components/TagPicker";
 import { VideoPlayer } from "../components/VideoPlayer";
-import { useCreateTag, useDeleteSession, useSession, useSessionTag, useTags, useUpdateSession } from "../data/queries";
+import {
+	useCreateTag,
+	useDeleteSession,
+	useSession,
+	useSessionMetrics,
+	useSessionTag,
+	useTags,
+	useUpdateSession
+} from "../data/queries";
 import { FOCUS_LABELS, type PracticeSession, type SessionVideo } from "../models/session";
-import { formatDateTime, formatMinutes } from "../util/format";
+import { formatDateTime, formatMetricValue, formatMinutes, metricLabel } from "../util/format";
 
 const VIDEO_STATE_TEXT: Record<SessionVideo["state"], string> = {
 	uploading: "Uploading",
@@ -45,11 +54,16 @@ function VideoItem({ video }: { video: SessionVideo }) {
 	}
 	return (
 		<IonItem>
-			<IonLabel>
-				<h3>Recording: {VIDEO_STATE_TEXT[video.state]}</h3>
+			<IonLabel className="ion-text-wrap">
+				<h3>
+					Recording: {VIDEO_STATE_TEXT[video.state]}
+					{video.state === "processing" ? ` (${Math.round(video.progress)} %)` : ""}
+				</h3>
 				{video.failureReason && <p>{video.failureReason}</p>}
+				{video.state !== "failed" && (
+					<IonProgressBar value={video.progress / 100} aria-label="Recording processing progress" />
+				)}
 			</IonLabel>
-			{video.state !== "failed" && <IonProgressBar value={video.progress} aria-label="Recording progress" />}
 		</IonItem>
 	);
 }
@@ -98,6 +112,8 @@ export default function SessionDetailPage() {
 	const router = useIonRouter();
 	const [presentAlert] = useIonAlert();
 	const [editing, setEditing] = useState(false);
+	// Curves exist only once the analysis has produced the summary metrics.
+	const metrics = useSessionMetrics(sessionId, Boolean(session.data?.metrics));
 
 	function confirmDelete() {
 		void presentAlert({
@@ -137,12 +153,13 @@ export default function SessionDetailPage() {
 						)}
 						{data.note && <DetailRow label="Note">{data.note}</DetailRow>}
 						{data.metrics &&
-							Object.entries(data.metrics).map(([name, value]) => (
-								<DetailRow key={name} label={name}>
-									{value ?? "—"}
+							Object.entries(data.metrics.metrics).map(([name, value]) => (
+								<DetailRow key={name} label={metricLabel(name)}>
+									{formatMetricValue(value)}
 								</DetailRow>
 							))}
 					</IonList>
+					{metrics.data && <CurvesChart curves={metrics.data.curves} durationMs={metrics.data.durationMs} />}
 					{(data.videos ?? []).map((video) => (
 						<VideoItem key={video.id} video={video} />
 					))}

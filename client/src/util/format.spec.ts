@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatClock, formatMinutes, minutesBetween } from "./format";
+import { calendarDateIn, formatClock, formatMetricValue, formatMinutes, metricLabel, minutesBetween } from "./format";
 
 describe("formatting", () => {
 	it("shows minutes and seconds under an hour and adds hours after", () => {
@@ -20,5 +20,27 @@ describe("formatting", () => {
 
 	it("counts whole minutes between two instants", () => {
 		expect(minutesBetween("2026-11-26T10:00:00Z", "2026-11-26T10:30:20Z")).toBe(30);
+	});
+
+	it("gives the calendar date of an instant in the student's time zone", () => {
+		const instant = new Date("2026-11-26T23:30:00Z");
+		expect(calendarDateIn("UTC", instant)).toBe("2026-11-26");
+		expect(calendarDateIn("Asia/Tokyo", instant)).toBe("2026-11-27");
+		expect(calendarDateIn("America/Los_Angeles", instant)).toBe("2026-11-26");
+	});
+
+	it("names analysis metrics in words with their unit", () => {
+		expect(metricLabel("dynamicRangeDb")).toBe("Dynamic range (dB)");
+		expect(metricLabel("tempo_bpm")).toBe("Tempo (BPM)");
+		expect(metricLabel("vibratoExtentCents")).toBe("Vibrato extent (cents)");
+		expect(metricLabel("tempoCv")).toBe("Tempo cv");
+		expect(metricLabel("bowStability")).toBe("Bow stability");
+		expect(metricLabel("bowStabilityRmsRadPerS")).toBe("Bow stability rms (rad/s)");
+		expect(metricLabel("clippedSamplePercent")).toBe("Clipped sample (%)");
+	});
+
+	it("rounds metric values to two decimals and shows a dash for a missing one", () => {
+		expect(formatMetricValue(18.4567)).toBe("18.46");
+		expect(formatMetricValue(null)).toBe("—");
 	});
 });

@@ -25,6 +25,41 @@ export function minutesBetween(startedAt: string, endedAt: string): number {
 	return Math.round((Date.parse(endedAt) - Date.parse(startedAt)) / 60_000);
 }
 
+/** The calendar date (YYYY-MM-DD) of an instant in a time zone. */
+export function calendarDateIn(timeZone: string, instant: Date): string {
+	// The Canadian English format is ISO's year-month-day.
+	return instant.toLocaleDateString("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
+}
+
 export function deviceTimezone(): string {
 	return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+}
+
+/** Units as the analysis names them at the end of a metric key, and how a student reads them. */
+const METRIC_UNITS: Array<[suffix: string, unit: string]> = [
+	["RadPerS", "rad/s"],
+	["Percent", "%"],
+	["Bpm", "BPM"],
+	["Db", "dB"],
+	["Hz", "Hz"],
+	["Cents", "cents"],
+	["Ms", "ms"],
+	["S", "s"]
+];
+
+/** "dynamicRangeDb" → "Dynamic range (dB)"; also accepts snake_case. */
+export function metricLabel(key: string): string {
+	const camel = key.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
+	const unit = METRIC_UNITS.find(([suffix]) => camel.endsWith(suffix) && camel.length > suffix.length);
+	const name = unit ? camel.slice(0, -unit[0].length) : camel;
+	const words = name
+		.replace(/([A-Z])/g, " $1")
+		.toLowerCase()
+		.trim();
+	const sentence = words.charAt(0).toUpperCase() + words.slice(1);
+	return unit ? `${sentence} (${unit[1]})` : sentence;
+}
+
+export function formatMetricValue(value: number | null): string {
+	return value === null ? "—" : String(Math.round(value * 100) / 100);
 }
