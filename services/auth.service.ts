@@ -31,6 +31,11 @@ export interface PublicUser {
 	createdAt: string;
 }
 
+interface LinkedPerson {
+	id: string;
+	name: string;
+}
+
 export interface AuthResult {
 	token: string;
 	refreshToken: string;
@@ -326,12 +331,8 @@ export default function authService(config: NodeConfig): ServiceSchema {
 				rest: "GET /teachers",
 				permissions: ["student"],
 				openapi: { summary: "The teachers this student is linked to" },
-				async handler(ctx: AuthContext): Promise<Array<{ id: string; name: string }>> {
-					return this.linkedPeople(
-						`SELECT u.id, u.name FROM teacher_students ts JOIN users u ON u.id = ts.teacher_id
-						 WHERE ts.student_id = :userId AND u.deleted_at IS NULL ORDER BY u.name`,
-						ctx.meta.user!.id
-					);
+				async handler(ctx: AuthContext): Promise<LinkedPerson[]> {
+					return this.linkedPeople("teachersOf", ctx.meta.user!.id);
 				}
 			},
 
@@ -339,12 +340,8 @@ export default function authService(config: NodeConfig): ServiceSchema {
 				rest: "GET /students",
 				permissions: ["teacher"],
 				openapi: { summary: "The students linked to this teacher" },
-				async handler(ctx: AuthContext): Promise<Array<{ id: string; name: string }>> {
-					return this.linkedPeople(
-						`SELECT u.id, u.name FROM teacher_students ts JOIN users u ON u.id = ts.student_id
-						 WHERE ts.teacher_id = :userId AND u.deleted_at IS NULL ORDER BY u.name`,
-						ctx.meta.user!.id
-					);
+				async handler(ctx: AuthContext): Promise<LinkedPerson[]> {
+					return this.linkedPeople("studentsOf", ctx.meta.user!.id);
 				}
 			},
 
@@ -362,11 +359,7 @@ export default function authService(config: NodeConfig): ServiceSchema {
 				visibility: "public",
 				params: { teacherId: { type: "uuid" } },
 				async handler(ctx: Context<{ teacherId: string }>): Promise<string[]> {
-					const people: Array<{ id: string }> = await this.linkedPeople(
-						`SELECT u.id FROM teacher_students ts JOIN users u ON u.id = ts.student_id
-						 WHERE ts.teacher_id = :userId AND u.deleted_at IS NULL`,
-						ctx.params.teacherId
-					);
+					const people: LinkedPerson[] = await this.linkedPeople("studentsOf", ctx.params.teacherId);
 					return people.map((person) => person.id);
 				}
 			},
@@ -375,11 +368,7 @@ export default function authService(config: NodeConfig): ServiceSchema {
 				visibility: "public",
 				params: { studentId: { type: "uuid" } },
 				async handler(ctx: Context<{ studentId: string }>): Promise<string[]> {
-					const people: Array<{ id: string }> = await this.linkedPeople(
-						`SELECT u.id FROM teacher_students ts JOIN users u ON u.id = ts.teacher_id
-						 WHERE ts.student_id = :userId AND u.deleted_at IS NULL`,
-						ctx.params.studentId
-					);
+					const people: LinkedPerson[] = await this.linkedPeople("teachersOf", ctx.params.studentId);
 					return people.map((person) => person.id);
 				}
 			}
@@ -428,9 +417,15 @@ export default function authService(config: NodeConfig): ServiceSchema {
 				return user;
 			},
 
-			async linkedPeople(sql: string, userId: string) {
+			/** A user's linked teachers or students who still have an account, by name. */
+			async linkedPeople(relation: "teachersOf" | "studentsOf", userId: string): Promise<LinkedPerson[]> {
+				const [known, other] = relation === "teachersOf" ? ["student_id", "teacher_id"] : ["teacher_id", "student_id"];
 				const sequelize: Sequelize = this.sequelize;
-				return sequelize.query(sql, { replacements: { userId }, type: QueryTypes.SELECT });
+				return sequelize.query(
+					`SELECT u.id, u.name FROM teacher_students ts JOIN users u ON u.id = ts.${other}
+					 WHERE ts.${known} = :userId AND u.deleted_at IS NULL ORDER BY u.name`,
+					{ replacements: { userId }, type: QueryTypes.SELECT }
+				);
 			},
 
 			decoyHash(): Promise<string> {

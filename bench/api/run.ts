@@ -4,12 +4,12 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
-import { createServer } from "node:net";
 import path from "node:path";
 import autocannon from "autocannon";
 import { migrateDatabase } from "../../lib/db/migrator";
 import { httpClient, practiceSession } from "../../test/support/http-client";
 import { createScratchDatabase } from "../../test/support/postgres";
+import { freePort } from "../../test/support/processes";
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -17,14 +17,6 @@ const SEEDED_SESSIONS = 2000;
 const TARGET_P50_MS = 15;
 const TARGET_RATIO = 1.5;
 const root = path.resolve(import.meta.dirname, "../..");
-
-async function freePort(): Promise<number> {
-	const server = createServer().listen(0, "127.0.0.1");
-	await once(server, "listening");
-	const { port } = server.address() as { port: number };
-	server.close();
-	return port;
-}
 
 function startServer(script: string, env: Record<string, string>): ChildProcess {
 	return fork(path.join(root, script), [], {

@@ -1,14 +1,13 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { once } from "node:events";
-import { createWriteStream, mkdtempSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrateDatabase } from "../../lib/db/migrator";
 import { httpClient, practiceSession, type Account } from "../support/http-client";
 import { createScratchDatabase } from "../support/postgres";
+import { freePort, spawnEtudeNode, stopProcess } from "../support/processes";
 
 /**
  * Two processes joined by real NATS: the gateway and auth in one, the practice services in
@@ -26,39 +25,18 @@ let practiceStarts = 0;
 let http: ReturnType<typeof httpClient>;
 let student: Account;
 
-async function freePort(): Promise<number> {
-	const server = createServer().listen(0, "127.0.0.1");
-	await once(server, "listening");
-	const { port } = server.address() as { port: number };
-	server.close();
-	return port;
-}
-
 function startNode(name: string, services: string, extra: Record<string, string> = {}): ChildProcess {
-	const log = createWriteStream(path.join(logDir, `${name}.log`), { flags: "a" });
-	const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
-		cwd: path.resolve(__dirname, "../.."),
-		env: {
-			...process.env,
-			NODE_ENV: "test",
-			TRANSPORTER: NATS_URL,
-			NAMESPACE: namespace,
-			SERVICES: services,
-			DATABASE_URL: database.url,
-			JWT_SECRET: "multinode-secret-that-is-long-enough-for-hs256",
-			LOG_LEVEL: "info",
-			RATE_LIMIT_PER_MINUTE: "0",
-			REQUEST_TIMEOUT_MS: "3000",
-			// A loaded CI machine can take longer than production's 10 s to boot a node.
-			SERVICE_WAIT_MS: "30000",
-			DATA_DIR: logDir,
-			...extra
-		},
-		stdio: ["ignore", "pipe", "pipe"]
+	return spawnEtudeNode(name, logDir, {
+		TRANSPORTER: NATS_URL,
+		NAMESPACE: namespace,
+		SERVICES: services,
+		DATABASE_URL: database.url,
+		JWT_SECRET: "multinode-secret-that-is-long-enough-for-hs256",
+		REQUEST_TIMEOUT_MS: "3000",
+		// A loaded CI machine can take longer than production's 10 s to boot a node.
+		SERVICE_WAIT_MS: "30000",
+		...extra
 	});
-	child.stdout!.pipe(log);
-	child.stderr!.pipe(log);
-	return child;
 }
 
 function startPracticeNode(): ChildProcess {
@@ -81,13 +59,6 @@ async function practiceIsServing(): Promise<boolean> {
 	return health.status === 200 && "sessions" in (health.body.databases ?? {});
 }
 
-async function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-	if (child.exitCode !== null || child.signalCode !== null) return;
-	const exited = once(child, "exit");
-	child.kill(signal);
-	await exited;
-}
-
 beforeAll(async () => {
 	database = await createScratchDatabase("etude_mn");
 	await migrateDatabase(database.url);
@@ -100,7 +71,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-	await Promise.all([gateway, practice].filter(Boolean).map((child) => stop(child, "SIGTERM")));
+	await Promise.all([gateway, practice].filter(Boolean).map((child) => stopProcess(child, "SIGTERM")));
 	await database?.drop();
 });
 
@@ -115,7 +86,7 @@ describe("a gateway node and a practice node over NATS", () => {
 	});
 
 	it("holds a request while the practice node restarts, then serves it exactly once", async () => {
-		await stop(practice, "SIGTERM");
+		await stopProcess(practice, "SIGTERM");
 		const session = practiceSession();
 		const pending = http.request("POST", "/api/sessions", { token: student.token, body: session });
 		await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -128,7 +99,7 @@ describe("a gateway node and a practice node over NATS", () => {
 
 	it("retries a request sent to a practice node that crashed, once a new one is up, without a duplicate", async () => {
 		await waitFor("the restarted practice node", practiceIsServing);
-		await stop(practice, "SIGKILL");
+		await stopProcess(practice, "SIGKILL");
 		const session = practiceSession();
 		// The gateway still believes in the dead node: the request times out there and is retried.
 		const pending = http.request("POST", "/api/sessions", { token: student.token, body: session });

@@ -1,9 +1,7 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { once } from "node:events";
-import { createWriteStream, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +10,7 @@ import { createObjectStorage } from "../../lib/storage";
 import { httpClient, practiceSession, type Account } from "../support/http-client";
 import { generateClip } from "../support/media-fixtures";
 import { createScratchDatabase } from "../support/postgres";
+import { freePort, spawnEtudeNode, stopProcess } from "../support/processes";
 import { startS3Server, type RunningS3Server } from "../support/s3-server";
 import { tusUpload } from "../support/tus";
 
@@ -31,49 +30,21 @@ let http: ReturnType<typeof httpClient>;
 let student: Account;
 let port: number;
 
-async function freePort(): Promise<number> {
-	const server = createServer().listen(0, "127.0.0.1");
-	await once(server, "listening");
-	const { port } = server.address() as { port: number };
-	server.close();
-	return port;
-}
-
 function startNode(name: string, services: string, extra: Record<string, string> = {}): ChildProcess {
-	const log = createWriteStream(path.join(logDir, `${name}.log`), { flags: "a" });
-	const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
-		cwd: path.resolve(__dirname, "../.."),
-		env: {
-			...process.env,
-			NODE_ENV: "test",
-			TRANSPORTER: NATS_URL,
-			NAMESPACE: namespace,
-			SERVICES: services,
-			DATABASE_URL: database.url,
-			JWT_SECRET: "media-multinode-secret-long-enough-for-hs256",
-			S3_ENDPOINT: s3.endpointUrl,
-			S3_ACCESS_KEY: s3.accessKey,
-			S3_SECRET_KEY: s3.secretKey,
-			S3_REGION: s3.region,
-			S3_BUCKET: BUCKET,
-			LOG_LEVEL: "info",
-			RATE_LIMIT_PER_MINUTE: "0",
-			SERVICE_WAIT_MS: "30000",
-			DATA_DIR: logDir,
-			...extra
-		},
-		stdio: ["ignore", "pipe", "pipe"]
+	return spawnEtudeNode(name, logDir, {
+		TRANSPORTER: NATS_URL,
+		NAMESPACE: namespace,
+		SERVICES: services,
+		DATABASE_URL: database.url,
+		JWT_SECRET: "media-multinode-secret-long-enough-for-hs256",
+		S3_ENDPOINT: s3.endpointUrl,
+		S3_ACCESS_KEY: s3.accessKey,
+		S3_SECRET_KEY: s3.secretKey,
+		S3_REGION: s3.region,
+		S3_BUCKET: BUCKET,
+		SERVICE_WAIT_MS: "30000",
+		...extra
 	});
-	child.stdout!.pipe(log);
-	child.stderr!.pipe(log);
-	return child;
-}
-
-async function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-	if (child.exitCode !== null || child.signalCode !== null) return;
-	const exited = once(child, "exit");
-	child.kill(signal);
-	await exited;
 }
 
 async function pollVideo(sessionId: string, until: (video: any) => boolean, timeoutMs: number) {
@@ -104,7 +75,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-	await Promise.all([gateway, ...workers].filter(Boolean).map((child) => stop(child, "SIGTERM")));
+	await Promise.all([gateway, ...workers].filter(Boolean).map((child) => stopProcess(child, "SIGTERM")));
 	await Promise.all([database?.drop(), s3?.stop()]);
 });
 
@@ -117,7 +88,7 @@ describe("media workers over NATS JetStream and S3", () => {
 		// The quick rendition is stored and the 720p transcode is under way: kill the worker now.
 		const processing = await pollVideo(session.id, (video) => video.state === "processing" && video.hlsUrl !== null, 60_000);
 		expect(processing.hlsUrl).toContain("/hls/quick.m3u8");
-		await stop(workers[0]!, "SIGKILL");
+		await stopProcess(workers[0]!, "SIGKILL");
 		workers.push(startNode("worker-2", "media"));
 
 		const ready = await pollVideo(session.id, (video) => video.state === "ready" || video.state === "failed", 120_000);

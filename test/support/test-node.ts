@@ -1,10 +1,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
-import { once } from "node:events";
-import { createServer, type AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { loadConfig } from "../../broker.config";
 import { startNode, type EtudeNode } from "../../lib/node";
+import { freePort } from "./processes";
 
 export const TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-signing";
 
@@ -15,14 +14,6 @@ export interface TestApi {
 }
 
 /** A whole Etude node on a free port against the given database, as production wires it. */
-async function freePort(): Promise<number> {
-	const server = createServer().listen(0, "127.0.0.1");
-	await once(server, "listening");
-	const { port } = server.address() as AddressInfo;
-	await new Promise((resolve) => server.close(resolve));
-	return port;
-}
-
 export async function startTestApi(databaseUrl: string, env: Record<string, string> = {}): Promise<TestApi> {
 	const dataDir = await mkdtemp(path.join(os.tmpdir(), "etude-test-"));
 	// A known port, so the addresses the node hands out (signed object URLs) point back at it.

@@ -1,13 +1,22 @@
 import type { ActionSchema, ServiceSchema } from "moleculer";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../broker.config";
+import analyticsService from "../../services/analytics/analytics.service";
 import apiService from "../../services/api.service";
 import authService from "../../services/auth.service";
+import mediaService from "../../services/media/media.service";
 import sessionsService from "../../services/practice/sessions.service";
 import tagsService from "../../services/practice/tags.service";
 
 const config = { ...loadConfig({}), jwtSecret: "x".repeat(40) };
-const schemas: ServiceSchema[] = [apiService(config), authService(config), sessionsService(), tagsService()];
+const schemas: ServiceSchema[] = [
+	apiService(config),
+	authService(config),
+	sessionsService(),
+	tagsService(),
+	mediaService(config),
+	analyticsService(config)
+];
 
 function publishedActions(schema: ServiceSchema): Array<[string, ActionSchema]> {
 	return Object.entries(schema.actions ?? {}).flatMap(([name, action]) =>
@@ -53,7 +62,11 @@ describe("declared permissions", () => {
 			"tags.list": "student teacher",
 			"tags.create": "student teacher",
 			"tags.update": "$owner",
-			"tags.remove": "$owner"
+			"tags.remove": "$owner",
+			"media.playlist": "public",
+			"media.remove": "$owner",
+			"analytics.sessionMetrics": "student teacher",
+			"analytics.dashboard": "student teacher"
 		});
 	});
 
