@@ -1,13 +1,18 @@
 import { Errors } from "moleculer";
 import { describe, expect, it } from "vitest";
 import { toApiError } from "./api-errors";
-import { ConflictError, ValidationFailedError } from "./errors";
+import { ConflictError, EtudeClientError, ValidationFailedError } from "./errors";
 
 describe("toApiError", () => {
 	it("keeps our own client errors with their status, code and fields", () => {
 		expect(toApiError(new ConflictError("Taken", "ERR_EMAIL_TAKEN"))).toEqual({ status: 409, body: { code: "ERR_EMAIL_TAKEN", message: "Taken" } });
 		const validation = toApiError(new ValidationFailedError("Bad", [{ field: "endedAt", message: "too early" }]));
 		expect(validation).toEqual({ status: 422, body: { code: "ERR_VALIDATION", message: "Bad", fields: [{ field: "endedAt", message: "too early" }] } });
+	});
+
+	it("passes on the facts a client error carries", () => {
+		const error = new EtudeClientError("Your storage is full", 413, "ERR_QUOTA_EXCEEDED", { usedBytes: 10, quotaBytes: 20 });
+		expect(toApiError(error).body).toEqual({ code: "ERR_QUOTA_EXCEEDED", message: "Your storage is full", details: { usedBytes: 10, quotaBytes: 20 } });
 	});
 
 	it("turns parameter validation into one field per problem, naming each unexpected key", () => {

@@ -2,6 +2,8 @@ export interface ApiErrorBody {
 	code: string;
 	message: string;
 	fields?: Array<{ field: string; message: string }>;
+	/** Machine-readable facts about the refusal, e.g. `{ state: "pending" }` or a quota's bytes. */
+	details?: Record<string, unknown>;
 }
 
 export interface ApiErrorResponse {
@@ -61,8 +63,10 @@ export function toApiError(error: ErrorLike): ApiErrorResponse {
 	const status = [error.code, error.status].find((value): value is number => typeof value === "number" && value >= 400 && value < 600);
 	if (status !== undefined && status < 500 && type?.startsWith("ERR_")) {
 		const body: ApiErrorBody = { code: type, message: error.message ?? "" };
-		const fields = (error.data as { fields?: ApiErrorBody["fields"] } | undefined)?.fields;
+		// Our own client errors put only what a client may see in `data`.
+		const { fields, ...details } = (error.data ?? {}) as { fields?: ApiErrorBody["fields"] } & Record<string, unknown>;
 		if (fields) body.fields = fields;
+		if (Object.keys(details).length > 0) body.details = details;
 		return { status, body };
 	}
 	if (status !== undefined && status < 500) {

@@ -9,8 +9,8 @@ const STATE_MESSAGES: Record<AnalysisState, string> = {
 };
 
 /**
- * No analysed recording yet. The message says which state in words (the gateway passes only code
- * and message); `data` carries the state and failure code for internal callers.
+ * No analysed recording yet. The message says which state in words; `data` (the response's
+ * `details`) carries the state and failure code.
  */
 export class MetricsNotReadyError extends EtudeClientError {
 	constructor(state: AnalysisState, failure?: { code: string; message: string }) {
