@@ -149,10 +149,12 @@ export default function apiService(config: NodeConfig): ServiceSchema {
 						})
 					);
 					const databases = Object.fromEntries(probes);
-					const healthy = transporter.connected && probes.every(([, probe]) => (probe as { ok: boolean }).ok);
+					// Ready once every service of this node has started, not just the gateway itself.
+					const started = Boolean(this.broker.started);
+					const healthy = started && transporter.connected && probes.every(([, probe]) => (probe as { ok: boolean }).ok);
 					if (!healthy) ctx.meta.$statusCode = 503;
 					return {
-						status: healthy ? "ok" : "degraded",
+						status: healthy ? "ok" : started ? "degraded" : "starting",
 						nodeID: this.broker.nodeID,
 						version,
 						uptimeS: Math.round(process.uptime()),
