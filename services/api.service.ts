@@ -73,8 +73,9 @@ export default function apiService(config: NodeConfig): ServiceSchema {
 			cors: {
 				origin: config.corsOrigins,
 				methods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"],
-				allowedHeaders: ["Authorization", "Content-Type", "Tus-Resumable", "Upload-Length", "Upload-Offset", "Upload-Metadata", "X-Request-ID"],
-				exposedHeaders: ["Location", "Upload-Offset", "Upload-Length", "X-Request-ID", "X-Rate-Limit-Remaining"],
+				// Uploads answer their own CORS (services/media/uploads.ts).
+				allowedHeaders: ["Authorization", "Content-Type", "X-Request-ID"],
+				exposedHeaders: ["Location", "X-Request-ID", "X-Rate-Limit-Remaining"],
 				maxAge: 3600
 			},
 			rateLimit:

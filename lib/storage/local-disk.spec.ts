@@ -81,7 +81,7 @@ describe("local disk object storage files and signed URLs", () => {
 		otherKeyUrl.pathname = `/objects/${newObjectKey("signed", "source.mp4")}`;
 		const tampered = await fetch(otherKeyUrl);
 		expect(tampered.status).toBe(403);
-		expect(await tampered.json()).toMatchObject({ type: "ERR_OBJECT_URL_SIGNATURE_INVALID" });
+		expect(await tampered.json()).toMatchObject({ code: "ERR_OBJECT_URL_SIGNATURE_INVALID" });
 
 		const expiresAtEpochSeconds = Math.floor(Date.now() / 1000) - 1;
 		const expiredUrl = new URL(url);
@@ -89,7 +89,7 @@ describe("local disk object storage files and signed URLs", () => {
 		expiredUrl.searchParams.set("signature", signObjectUrl({ method: "GET", key, expiresAtEpochSeconds }, URL_SIGNING_SECRET));
 		const expired = await fetch(expiredUrl);
 		expect(expired.status).toBe(403);
-		expect(await expired.json()).toMatchObject({ type: "ERR_OBJECT_URL_EXPIRED" });
+		expect(await expired.json()).toMatchObject({ code: "ERR_OBJECT_URL_EXPIRED" });
 	});
 });
 
@@ -116,7 +116,7 @@ describe("signed PUT size limit", () => {
 	it("refuses an upload whose declared length is over the limit with 413 and stores nothing", async () => {
 		const { key, response } = await signedPut(Buffer.alloc(MAX_UPLOAD_BYTES + 1));
 		expect(response.status).toBe(413);
-		expect(await response.json()).toMatchObject({ type: "ERR_OBJECT_TOO_LARGE" });
+		expect(await response.json()).toMatchObject({ code: "ERR_OBJECT_TOO_LARGE" });
 		await expect(backend.storage.stat(key)).rejects.toMatchObject({ type: "ERR_OBJECT_NOT_FOUND" });
 	});
 

@@ -34,8 +34,8 @@ function limitedBody(req: IncomingMessage, key: string, maxBytes: number): Trans
 	return limiter;
 }
 
-function sendError(res: ServerResponse, statusCode: number, type: string, message: string): void {
-	res.writeHead(statusCode, { "Content-Type": "application/json" }).end(JSON.stringify({ type, message }));
+function sendError(res: ServerResponse, statusCode: number, code: string, message: string): void {
+	res.writeHead(statusCode, { "Content-Type": "application/json" }).end(JSON.stringify({ code, message }));
 }
 
 /**
