@@ -21,4 +21,14 @@ describe("the progress screen", () => {
 		await screenshot(app.page, "progress-chart-1024x768");
 		await context.close();
 	});
+
+	it("says there is nothing yet, in words, before the first session", async () => {
+		const context = await browser().newContext({ viewport: VIEWPORTS.phone });
+		const app = await AppDriver.open(context, baseUrl);
+		await app.register({ name: "Nia New", email: `nia.${Date.now()}@example.com`, password: "first-day-here" });
+		await app.openTab("Progress");
+		await app.screen.getByText("No progress to show yet").waitFor();
+		await screenshot(app.page, "progress-empty-390x844");
+		await context.close();
+	});
 });

@@ -71,9 +71,10 @@ export interface NewPracticeSession {
 
 export type PracticeSessionChanges = Partial<Omit<NewPracticeSession, "id">>;
 
+/** Where the recording goes (tus 1.0); each upload sends sessionId and one of the kinds as Upload-Metadata. */
 export interface UploadTarget {
 	endpoint: string;
-	metadata: { sessionId: string; kind: "video" | "sensors" };
+	metadata: { sessionId: string; kinds: Array<"video" | "sensors"> };
 }
 
 export interface CreatedPracticeSession extends PracticeSession {
