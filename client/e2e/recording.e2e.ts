@@ -69,6 +69,11 @@ describe("recording a practice session", () => {
 		expect(figures.filter((text) => text.includes("NaN"))).toEqual([]);
 		await app.screen.getByRole("img", { name: /Loudness and intonation/ }).scrollIntoViewIfNeeded();
 		await screenshot(app.page, "session-detail-analysis-390x844");
+
+		// The analysed recording also counts in this week's trends on the Progress tab.
+		await app.openTab("Progress");
+		await app.screen.getByLabel("This week compared with the week before").waitFor({ timeout: 30_000 });
+		await screenshot(app.page, "progress-trends-390x844");
 		await context.close();
 	});
 });

@@ -37,9 +37,16 @@ export interface FocusMinutes {
 	sessions?: number;
 }
 
+/** A metric's mean over the last 7 days beside the 7 before; null where there was no recording. */
+export interface MetricTrend {
+	last7: number | null;
+	previous7: number | null;
+	delta: number | null;
+}
+
 export interface Dashboard {
 	minutesPerDay: MinutesOnDay[];
 	streakDays: number;
-	trends: Record<string, unknown>;
+	trends: Record<string, MetricTrend>;
 	byFocus: FocusMinutes[];
 }

@@ -9,6 +9,7 @@ import {
 	IonSpinner
 } from "@ionic/react";
 import { useMemo } from "react";
+import { MetricTrends } from "../components/MetricTrends";
 import { MinutesChart } from "../components/MinutesChart";
 import { Screen } from "../components/Screen";
 import { useDashboard } from "../data/queries";
@@ -32,11 +33,12 @@ export default function ProgressPage() {
 	const dashboard = useDashboard(range);
 	const data = dashboard.data;
 	const hasMinutes = (data?.minutesPerDay ?? []).some((day) => day.minutes > 0);
+	const hasTrends = Object.values(data?.trends ?? {}).some((trend) => trend.last7 !== null);
 
 	return (
 		<Screen title="Progress" padded>
 			{dashboard.isPending && <IonSpinner aria-label="Loading progress" />}
-			{!dashboard.isPending && !hasMinutes && (
+			{!dashboard.isPending && !hasMinutes && !hasTrends && (
 				<IonCard>
 					<IonCardHeader>
 						<IonCardTitle>No progress to show yet</IonCardTitle>
@@ -46,6 +48,7 @@ export default function ProgressPage() {
 					</IonCardContent>
 				</IonCard>
 			)}
+			{data && <MetricTrends trends={data.trends} />}
 			{data && hasMinutes && (
 				<>
 					<IonCard>
