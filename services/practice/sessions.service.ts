@@ -402,11 +402,14 @@ export default function sessionsService(): ServiceSchema {
 			async viewsOf(ctx: SessionContext, rows: SessionRow[]): Promise<PracticeSessionView[]> {
 				if (rows.length === 0) return [];
 				const sessionIds = rows.map((row) => row.id);
-				const [tagsById, videos, summaries] = await Promise.all([
+				const [tagsById, videos] = await Promise.all([
 					this.tagsFor(ctx, rows),
-					this.callIfReachable(ctx, "media.videosBySession", { sessionIds }) as Promise<Record<string, VideoView[]> | undefined>,
-					this.callIfReachable(ctx, "analytics.summariesBySession", { sessionIds }) as Promise<Record<string, MetricsSummary> | undefined>
+					this.callIfReachable(ctx, "media.videosBySession", { sessionIds }) as Promise<Record<string, VideoView[]> | undefined>
 				]);
+				// Only a recording can have been analysed: sessions without one skip the analytics call.
+				const recorded = videos ? sessionIds.filter((id) => videos[id]?.length) : sessionIds;
+				const summaries: Record<string, MetricsSummary> | undefined =
+					recorded.length > 0 ? await this.callIfReachable(ctx, "analytics.summariesBySession", { sessionIds: recorded }) : {};
 				return rows.map((row) => toView(row, tagsById, videos, summaries));
 			},
 
