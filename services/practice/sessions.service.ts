@@ -176,7 +176,7 @@ export default function sessionsService(): ServiceSchema {
 								transaction
 							}
 						);
-						if (inserted.length > 0) await this.replaceTags(id, tagIds, transaction);
+						if (inserted.length > 0 && tagIds.length > 0) await this.replaceTags(id, tagIds, transaction);
 						return { row: await this.loadSession(id, transaction), created: inserted.length > 0 };
 					});
 
