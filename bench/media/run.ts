@@ -293,6 +293,7 @@ async function pipelineAlone(storage: ObjectStorage, sourceKey: string): Promise
 		audioReady: async () => {
 			audioReadyAt = now();
 		},
+		thumbnailReady: async () => undefined,
 		quickRenditionReady: async () => {
 			quickRenditionAt = now();
 		},

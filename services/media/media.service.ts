@@ -12,6 +12,7 @@ import type { ObjectStorage } from "../../lib/storage";
 import { DbMixin } from "../../mixins/db.mixin";
 import { StorageMixin } from "../../mixins/storage.mixin";
 import { RecordingRejectedError } from "./errors";
+import { warmUpFfmpeg } from "./ffmpeg";
 import { processRecording } from "./pipeline";
 import { RENDITIONS, rewritePlaylist, signedPlaylistPath, verifyPlaylistSignature, type Rendition } from "./playlist";
 
@@ -400,14 +401,14 @@ export default function mediaService(config: NodeConfig): ServiceSchema {
 				let lastProgressWrite = 0;
 				try {
 					const playlistKey = await processRecording(this.storage, video.uploadId, `recordings/${videoId}/`, {
-						audioReady: async ({ audioKey, thumbnailKey, durationMs }) => {
-							await this.updateVideo(videoId, "audio_key = :audioKey, thumbnail_key = :thumbnailKey, duration_s = :durationS, audio_ready_at = now()", {
+						audioReady: async ({ audioKey, durationMs }) => {
+							await this.updateVideo(videoId, "audio_key = :audioKey, duration_s = :durationS, audio_ready_at = now()", {
 								audioKey,
-								thumbnailKey,
 								durationS: durationMs / 1000
 							});
-							await this.announceAudio({ ...video, audioKey, thumbnailKey, durationS: durationMs / 1000 });
+							await this.announceAudio({ ...video, audioKey, durationS: durationMs / 1000 });
 						},
+						thumbnailReady: (thumbnailKey) => this.updateVideo(videoId, "thumbnail_key = :thumbnailKey", { thumbnailKey }),
 						quickRenditionReady: (quickPlaylistKey, rotationDegrees) =>
 							this.updateVideo(videoId, "quick_playlist_key = :quickPlaylistKey, rotation_degrees = :rotationDegrees", { quickPlaylistKey, rotationDegrees }),
 						progress: (percent) => {
@@ -465,6 +466,8 @@ export default function mediaService(config: NodeConfig): ServiceSchema {
 		},
 
 		async started() {
+			// fluent-ffmpeg probes ffmpeg's capabilities once per process; pay that now, not on the first recording.
+			warmUpFfmpeg().catch((error: Error) => this.logger.warn(`ffmpeg is not usable: ${error.message}`));
 			this.purgeTimer = setInterval(() => {
 				this.purgeDeleted().catch((error: Error) => this.logger.warn("Purging deleted recordings failed", error));
 			}, PURGE_INTERVAL_MS);

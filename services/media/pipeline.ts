@@ -9,16 +9,23 @@ import { extractAudioWav, extractThumbnail, packageHlsStreamCopy, transcodeHls72
 
 export interface AudioOutputs {
 	audioKey: string;
-	thumbnailKey: string;
 	durationMs: number;
 }
 
 export interface PipelineHooks {
 	/** The WAV is stored: analysis can start while the video is still being converted. */
 	audioReady(outputs: AudioOutputs): Promise<void>;
+	thumbnailReady(thumbnailKey: string): Promise<void>;
 	quickRenditionReady(playlistKey: string, rotationDegrees: RotationDegrees): Promise<void>;
 	progress(percent: number): void;
 	signal?: AbortSignal;
+}
+
+/** Waits for every task, so none still writes into the work folder when it is removed. */
+async function allSettledOrThrow(tasks: Array<Promise<unknown>>): Promise<void> {
+	const results = await Promise.allSettled(tasks);
+	const failure = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
+	if (failure) throw failure.reason;
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -45,8 +52,8 @@ async function putDirectory(storage: ObjectStorage, prefix: string, directory: s
 }
 
 /**
- * One recording, fastest useful result first: validate, then audio and thumbnail (so analysis
- * starts at once), then a stream-copied rendition that plays within a second, then 720p.
+ * One recording, fastest useful result first: validate, then at once the audio (so analysis
+ * starts), the thumbnail and a stream-copied rendition that plays within a second, then 720p.
  * Every output has a fixed key under `outputPrefix`, so running it twice overwrites, never
  * duplicates. Returns the 720p playlist key.
  */
@@ -57,21 +64,29 @@ export async function processRecording(storage: ObjectStorage, sourceKey: string
 		await pipeline(await storage.get(sourceKey), createWriteStream(source));
 		const probe = await validateRecording(source);
 
+		const options = { probe, signal: hooks.signal };
 		const audio = path.join(workDir, "audio.wav");
 		const thumbnail = path.join(workDir, "thumbnail.jpg");
-		await Promise.all([extractAudioWav(source, audio, { probe, signal: hooks.signal }), extractThumbnail(source, thumbnail, { probe, signal: hooks.signal })]);
 		const audioKey = `${outputPrefix}audio.wav`;
 		const thumbnailKey = `${outputPrefix}thumbnail.jpg`;
-		await Promise.all([putFile(storage, audioKey, audio), putFile(storage, thumbnailKey, thumbnail)]);
-		await hooks.audioReady({ audioKey, thumbnailKey, durationMs: Math.round((probe.durationSeconds ?? 0) * 1000) });
-
-		try {
-			const quick = await packageHlsStreamCopy(source, path.join(workDir, "quick"), { probe, signal: hooks.signal });
-			await putDirectory(storage, `${outputPrefix}quick/`, path.dirname(quick.playlistPath));
-			await hooks.quickRenditionReady(`${outputPrefix}quick/index.m3u8`, quick.rotationDegrees);
-		} catch (error) {
-			if (!(error instanceof StreamCopyUnsupportedError)) throw error;
-		}
+		// The three quick steps run side by side; analysis starts the moment the WAV is stored.
+		await allSettledOrThrow([
+			extractAudioWav(source, audio, options)
+				.then(() => putFile(storage, audioKey, audio))
+				.then(() => hooks.audioReady({ audioKey, durationMs: Math.round((probe.durationSeconds ?? 0) * 1000) })),
+			extractThumbnail(source, thumbnail, options)
+				.then(() => putFile(storage, thumbnailKey, thumbnail))
+				.then(() => hooks.thumbnailReady(thumbnailKey)),
+			packageHlsStreamCopy(source, path.join(workDir, "quick"), options).then(
+				async (quick) => {
+					await putDirectory(storage, `${outputPrefix}quick/`, path.dirname(quick.playlistPath));
+					await hooks.quickRenditionReady(`${outputPrefix}quick/index.m3u8`, quick.rotationDegrees);
+				},
+				(error: unknown) => {
+					if (!(error instanceof StreamCopyUnsupportedError)) throw error;
+				}
+			)
+		]);
 
 		const rendition = await transcodeHls720p(source, path.join(workDir, "720p"), { probe, signal: hooks.signal, onProgress: hooks.progress });
 		await putDirectory(storage, `${outputPrefix}720p/`, path.dirname(rendition.playlistPath));
