@@ -78,6 +78,9 @@ export function brokerOptions(config: EtudeConfig): BrokerOptions {
 				}
 			}
 		},
+		// Middlewares (durable channels among them) start after the services: work that sends on a
+		// channel at start waits for this local event instead.
+		started: (broker) => broker.broadcastLocal("$etude.ready"),
 		middlewares: [
 			PermissionsMiddleware,
 			channelsMiddleware(config)

@@ -6,7 +6,7 @@
  *   - end to end: the embedded default (every service in this process, local-disk objects, a scratch database
  *     on the local PostgreSQL) takes the same clip through tus-js-client; times run from upload start to
  *     media.audio_ready, to the first playable rendition (the session's video gets an hlsUrl), and to
- *     media.processed (720p ready). processRecording alone on the same storage kind, interleaved too, tells the
+ *     media.processed (720p ready). the media pipeline alone (prepareRecording then transcodeRecording) on the same storage kind, interleaved too, tells the
  *     pipeline's share from the service's (gateway, database, channels, analysis in the same process).
  *   - tus upload throughput on loopback: the clip, and UPLOAD_MEGABYTES of bytes the node rejects at once.
  *   - storage: the same stream written straight to a file on the same disk.
@@ -40,7 +40,7 @@ import {
 	validateRecording,
 	warmUpFfmpeg
 } from "../../services/media/ffmpeg";
-import { processRecording } from "../../services/media/pipeline";
+import { prepareRecording, transcodeRecording } from "../../services/media/pipeline";
 import { httpClient, practiceSession, type Account } from "../../test/support/http-client";
 import { generateClip } from "../../test/support/media-fixtures";
 import { createScratchDatabase } from "../../test/support/postgres";
@@ -282,23 +282,24 @@ interface PipelineRun {
 }
 
 /**
- * processRecording alone on the same storage kind, no gateway, database, channels or analysis: what is left of
+ * the media pipeline alone (prepareRecording then transcodeRecording) on the same storage kind, no gateway, database, channels or analysis: what is left of
  * an end-to-end milestone after this is the service around the pipeline.
  */
 async function pipelineAlone(storage: ObjectStorage, sourceKey: string): Promise<PipelineRun> {
 	const start = now();
 	let audioReadyAt = start;
 	let quickRenditionAt = start;
-	await processRecording(storage, sourceKey, `${newObjectKey("bench", "recording")}/`, {
+	const outputPrefix = `${newObjectKey("bench", "recording")}/`;
+	await prepareRecording(storage, sourceKey, outputPrefix, {
 		audioReady: async () => {
 			audioReadyAt = now();
 		},
 		thumbnailReady: async () => undefined,
 		quickRenditionReady: async () => {
 			quickRenditionAt = now();
-		},
-		progress: () => undefined
+		}
 	});
+	await transcodeRecording(storage, sourceKey, outputPrefix, { progress: () => undefined });
 	const processedAt = now();
 	return { audioReady: since(start, audioReadyAt), quickRendition: since(start, quickRenditionAt), processed: since(start, processedAt) };
 }
@@ -410,7 +411,7 @@ function printEndToEnd(runs: EndToEndRun[], pipelineRuns: PipelineRun[], ffmpegA
 			"service warms ffmpeg up when it starts; here the bench already did in this process."
 	);
 	print();
-	print("processRecording alone (same local-disk storage kind, no gateway, database, channels or analysis), from its call:");
+	print("the media pipeline alone (prepareRecording then transcodeRecording) (same local-disk storage kind, no gateway, database, channels or analysis), from its call:");
 	printHeader();
 	printRow("audioReady hook", best(pipelineRuns.map((run) => run.audioReady)), ffmpegAlone);
 	printRow("quickRenditionReady hook", best(pipelineRuns.map((run) => run.quickRendition)), ffmpegAlone);

@@ -13,7 +13,7 @@ import { DbMixin } from "../../mixins/db.mixin";
 import { StorageMixin } from "../../mixins/storage.mixin";
 import { RecordingRejectedError } from "./errors";
 import { warmUpFfmpeg } from "./ffmpeg";
-import { processRecording } from "./pipeline";
+import { prepareRecording, transcodeRecording } from "./pipeline";
 import { RENDITIONS, rewritePlaylist, signedPlaylistPath, verifyPlaylistSignature, type Rendition } from "./playlist";
 
 export type UploadKind = "video" | "sensors";
@@ -96,6 +96,11 @@ function defineModels(sequelize: Sequelize) {
 /** The channel message and the JetStream delivery it came with (absent in-process). */
 interface Delivery {
 	working?: () => void;
+}
+
+interface MediaWorker {
+	processVideo(videoId: string, delivery?: Delivery): Promise<void>;
+	transcodeVideo(videoId: string, delivery?: Delivery): Promise<void>;
 }
 
 /**
@@ -256,13 +261,32 @@ export default function mediaService(config: NodeConfig): ServiceSchema {
 				group: "media-workers",
 				// Redelivery goes to another worker if this one stops sending heartbeats.
 				nats: { consumerOptions: { config: { ack_wait: 20_000_000_000 } } },
-				async handler(this: { processVideo(videoId: string, delivery?: Delivery): Promise<void> }, ctx: Context<{ videoId: string }>, delivery?: Delivery) {
+				async handler(this: MediaWorker, ctx: Context<{ videoId: string }>, delivery?: Delivery) {
 					await this.processVideo(ctx.params.videoId, delivery);
+				}
+			},
+			"media.transcode": {
+				group: "media-transcoders",
+				nats: { consumerOptions: { config: { ack_wait: 20_000_000_000 } } },
+				async handler(this: MediaWorker, ctx: Context<{ videoId: string }>, delivery?: Delivery) {
+					await this.transcodeVideo(ctx.params.videoId, delivery);
 				}
 			}
 		},
 
 		events: {
+			// In-process channels keep nothing across restarts: the database says what was left
+			// unfinished, and this worker takes it up in the background once the node is up.
+			async "$etude.ready"() {
+				if (this.broker.transit) return;
+				const unfinished = (await this.sequelize.query(
+					"SELECT id FROM videos WHERE state IN ('queued', 'processing') AND deleted_at IS NULL ORDER BY created_at",
+					{ type: QueryTypes.SELECT }
+				)) as Array<{ id: string }>;
+				this.resumed = (async () => {
+					for (const { id } of unfinished) await this.processVideo(id);
+				})().catch((error: Error) => this.logger.warn("Resuming unfinished recordings failed", error));
+			},
 			async "sessions.deleted"(ctx: Context<{ sessionId: string }>) {
 				for (const table of ["videos", "sensor_files"]) {
 					await this.sequelize.query(`UPDATE ${table} SET deleted_at = now() WHERE session_id = :sessionId AND deleted_at IS NULL`, {
@@ -388,7 +412,12 @@ export default function mediaService(config: NodeConfig): ServiceSchema {
 				});
 			},
 
-			async processVideo(videoId: string, delivery?: Delivery): Promise<void> {
+			/**
+			 * Runs one stage of a video's processing from its channel. The fast stage and the 720p
+			 * transcode have channels of their own, so a recording's audio never waits behind
+			 * another recording's transcode.
+			 */
+			async runStage(channel: "media.process" | "media.transcode", videoId: string, delivery: Delivery | undefined, stage: (video: VideoRow) => Promise<void>): Promise<void> {
 				const video: VideoRow | undefined = await this.loadVideo(videoId);
 				// Done, failed or deleted already: a redelivered job has nothing left to do.
 				if (!video || video.state === "ready" || video.state === "failed") return;
@@ -398,9 +427,26 @@ export default function mediaService(config: NodeConfig): ServiceSchema {
 				}
 				await this.updateVideo(videoId, "state = 'processing', attempts = attempts + 1, output_prefix = :prefix", { prefix: `recordings/${videoId}/` });
 				const heartbeat = setInterval(() => delivery?.working?.(), WORKER_HEARTBEAT_MS);
-				let lastProgressWrite = 0;
 				try {
-					const playlistKey = await processRecording(this.storage, video.uploadId, `recordings/${videoId}/`, {
+					await stage(video);
+				} catch (error) {
+					if (error instanceof RecordingRejectedError) {
+						await this.failVideo(video, error.type, error.message);
+						return;
+					}
+					this.logger.warn(`${channel} for video ${videoId} failed (attempt ${video.attempts + 1}); it will be retried`, error);
+					// Back off before the job comes round again, from JetStream or, in-process, from us.
+					await new Promise((resolve) => setTimeout(resolve, Math.min(1000 * 2 ** video.attempts, MAX_RETRY_DELAY_MS)));
+					if (this.broker.transit) throw error;
+					await this.broker.sendToChannel(channel, { videoId });
+				} finally {
+					clearInterval(heartbeat);
+				}
+			},
+
+			async processVideo(videoId: string, delivery?: Delivery): Promise<void> {
+				await this.runStage("media.process", videoId, delivery, async (video: VideoRow) => {
+					await prepareRecording(this.storage, video.uploadId, `recordings/${videoId}/`, {
 						audioReady: async ({ audioKey, durationMs }) => {
 							await this.updateVideo(videoId, "audio_key = :audioKey, duration_s = :durationS, audio_ready_at = now()", {
 								audioKey,
@@ -410,7 +456,16 @@ export default function mediaService(config: NodeConfig): ServiceSchema {
 						},
 						thumbnailReady: (thumbnailKey) => this.updateVideo(videoId, "thumbnail_key = :thumbnailKey", { thumbnailKey }),
 						quickRenditionReady: (quickPlaylistKey, rotationDegrees) =>
-							this.updateVideo(videoId, "quick_playlist_key = :quickPlaylistKey, rotation_degrees = :rotationDegrees", { quickPlaylistKey, rotationDegrees }),
+							this.updateVideo(videoId, "quick_playlist_key = :quickPlaylistKey, rotation_degrees = :rotationDegrees", { quickPlaylistKey, rotationDegrees })
+					});
+					await this.broker.sendToChannel("media.transcode", { videoId });
+				});
+			},
+
+			async transcodeVideo(videoId: string, delivery?: Delivery): Promise<void> {
+				await this.runStage("media.transcode", videoId, delivery, async (video: VideoRow) => {
+					let lastProgressWrite = 0;
+					const playlistKey = await transcodeRecording(this.storage, video.uploadId, `recordings/${videoId}/`, {
 						progress: (percent) => {
 							if (Date.now() - lastProgressWrite < PROGRESS_WRITE_INTERVAL_MS) return;
 							lastProgressWrite = Date.now();
@@ -421,20 +476,7 @@ export default function mediaService(config: NodeConfig): ServiceSchema {
 						playlistKey
 					});
 					this.broker.emit("media.processed", { videoId, sessionId: video.sessionId, studentId: video.ownerId });
-				} catch (error) {
-					if (error instanceof RecordingRejectedError) {
-						await this.failVideo(video, error.type, error.message);
-						return;
-					}
-					this.logger.warn(`Processing video ${videoId} failed (attempt ${video.attempts + 1}); it will be retried`, error);
-					await this.updateVideo(videoId, "state = 'queued'");
-					// Back off before the job comes round again, from JetStream or, in-process, from us.
-					await new Promise((resolve) => setTimeout(resolve, Math.min(1000 * 2 ** video.attempts, MAX_RETRY_DELAY_MS)));
-					if (this.broker.transit) throw error;
-					await this.broker.sendToChannel("media.process", { videoId });
-				} finally {
-					clearInterval(heartbeat);
-				}
+				});
 			},
 
 			async failVideo(video: VideoRow, code: string, reason: string): Promise<void> {
@@ -471,17 +513,6 @@ export default function mediaService(config: NodeConfig): ServiceSchema {
 			this.purgeTimer = setInterval(() => {
 				this.purgeDeleted().catch((error: Error) => this.logger.warn("Purging deleted recordings failed", error));
 			}, PURGE_INTERVAL_MS);
-			// In-process channels keep nothing across restarts: the database says what was left
-			// unfinished, and this worker takes it up in the background once the node is up.
-			if (!this.broker.transit) {
-				const unfinished = (await this.sequelize.query(
-					"SELECT id FROM videos WHERE state IN ('queued', 'processing') AND deleted_at IS NULL ORDER BY created_at",
-					{ type: QueryTypes.SELECT }
-				)) as Array<{ id: string }>;
-				this.resumed = (async () => {
-					for (const { id } of unfinished) await this.processVideo(id);
-				})().catch((error: Error) => this.logger.warn("Resuming unfinished recordings failed", error));
-			}
 		},
 
 		async stopped() {

@@ -17,7 +17,6 @@ export interface PipelineHooks {
 	audioReady(outputs: AudioOutputs): Promise<void>;
 	thumbnailReady(thumbnailKey: string): Promise<void>;
 	quickRenditionReady(playlistKey: string, rotationDegrees: RotationDegrees): Promise<void>;
-	progress(percent: number): void;
 	signal?: AbortSignal;
 }
 
@@ -51,25 +50,31 @@ async function putDirectory(storage: ObjectStorage, prefix: string, directory: s
 	for (const file of files) await putFile(storage, `${prefix}${file}`, path.join(directory, file));
 }
 
-/**
- * One recording, fastest useful result first: validate, then at once the audio (so analysis
- * starts), the thumbnail and a stream-copied rendition that plays within a second, then 720p.
- * Every output has a fixed key under `outputPrefix`, so running it twice overwrites, never
- * duplicates. Returns the 720p playlist key.
- */
-export async function processRecording(storage: ObjectStorage, sourceKey: string, outputPrefix: string, hooks: PipelineHooks): Promise<string> {
+async function withSourceFile<T>(storage: ObjectStorage, sourceKey: string, work: (source: string, workDir: string) => Promise<T>): Promise<T> {
 	const workDir = await mkdtemp(path.join(os.tmpdir(), "etude-media-"));
 	try {
 		const source = path.join(workDir, "source");
 		await pipeline(await storage.get(sourceKey), createWriteStream(source));
-		const probe = await validateRecording(source);
+		return await work(source, workDir);
+	} finally {
+		await rm(workDir, { recursive: true, force: true });
+	}
+}
 
+/**
+ * The fast part of a recording, in about a second: validate, then side by side the audio (so
+ * analysis starts the moment the WAV is stored), the thumbnail and a stream-copied rendition
+ * that plays at once. Every output has a fixed key under `outputPrefix`, so running it twice
+ * overwrites, never duplicates.
+ */
+export async function prepareRecording(storage: ObjectStorage, sourceKey: string, outputPrefix: string, hooks: PipelineHooks): Promise<void> {
+	await withSourceFile(storage, sourceKey, async (source, workDir) => {
+		const probe = await validateRecording(source);
 		const options = { probe, signal: hooks.signal };
 		const audio = path.join(workDir, "audio.wav");
 		const thumbnail = path.join(workDir, "thumbnail.jpg");
 		const audioKey = `${outputPrefix}audio.wav`;
 		const thumbnailKey = `${outputPrefix}thumbnail.jpg`;
-		// The three quick steps run side by side; analysis starts the moment the WAV is stored.
 		await allSettledOrThrow([
 			extractAudioWav(source, audio, options)
 				.then(() => putFile(storage, audioKey, audio))
@@ -87,11 +92,19 @@ export async function processRecording(storage: ObjectStorage, sourceKey: string
 				}
 			)
 		]);
+	});
+}
 
-		const rendition = await transcodeHls720p(source, path.join(workDir, "720p"), { probe, signal: hooks.signal, onProgress: hooks.progress });
+/** The slow part: the 720p HLS rendition, stored under `outputPrefix`720p/; returns its playlist key. */
+export async function transcodeRecording(
+	storage: ObjectStorage,
+	sourceKey: string,
+	outputPrefix: string,
+	options: { progress(percent: number): void; signal?: AbortSignal }
+): Promise<string> {
+	return withSourceFile(storage, sourceKey, async (source, workDir) => {
+		const rendition = await transcodeHls720p(source, path.join(workDir, "720p"), { signal: options.signal, onProgress: options.progress });
 		await putDirectory(storage, `${outputPrefix}720p/`, path.dirname(rendition.playlistPath));
 		return `${outputPrefix}720p/index.m3u8`;
-	} finally {
-		await rm(workDir, { recursive: true, force: true });
-	}
+	});
 }
