@@ -218,10 +218,7 @@ export default function mediaService(config: NodeConfig): ServiceSchema {
 				async handler(ctx: MediaContext<{ id: string; file: string; expires: number; signature: string }>): Promise<string> {
 					const rendition = ctx.params.file.replace(".m3u8", "") as Rendition;
 					verifyPlaylistSignature(ctx.params.id, rendition, ctx.params.expires, ctx.params.signature, playbackSecret);
-					const [row] = (await this.sequelize.query(`SELECT ${VIDEO_COLUMNS} FROM videos v WHERE v.id = :id AND v.deleted_at IS NULL`, {
-						replacements: { id: ctx.params.id },
-						type: QueryTypes.SELECT
-					})) as VideoRow[];
+					const row: VideoRow | undefined = await this.loadVideo(ctx.params.id);
 					const playlistKey = rendition === "720p" ? row?.playlistKey : row?.quickPlaylistKey;
 					if (!row || !playlistKey) throw new NotFoundError("Video", "ERR_VIDEO_NOT_FOUND");
 					const storage: ObjectStorage = this.storage;
@@ -305,10 +302,7 @@ export default function mediaService(config: NodeConfig): ServiceSchema {
 
 		methods: {
 			async findEntity(ctx: MediaContext<{ id: string }>): Promise<VideoRow> {
-				const [row] = (await this.sequelize.query(`SELECT ${VIDEO_COLUMNS} FROM videos v WHERE v.id = :id AND v.deleted_at IS NULL`, {
-					replacements: { id: ctx.params.id },
-					type: QueryTypes.SELECT
-				})) as VideoRow[];
+				const row: VideoRow | undefined = await this.loadVideo(ctx.params.id);
 				if (!row || row.ownerId !== ctx.meta.user!.id) throw new NotFoundError("Video", "ERR_VIDEO_NOT_FOUND");
 				return row;
 			},
