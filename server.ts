@@ -1,5 +1,6 @@
 import { ConfigurationError, loadConfig } from "./broker.config";
 import { startNode } from "./lib/node";
+import { SHUTDOWN_LIMIT_MS } from "./moleculer.config";
 
 async function main(): Promise<void> {
 	const config = loadConfig();
@@ -14,6 +15,12 @@ async function main(): Promise<void> {
 		if (stopping) return;
 		stopping = true;
 		logger.info(`${signal} received: finishing requests in flight, then stopping`);
+		// Whatever is still running then (a stuck connection, a hash, a transcode) is dropped: durable
+		// work is redelivered to another node or re-queued from the database at the next start.
+		setTimeout(() => {
+			logger.error(`Still stopping after ${SHUTDOWN_LIMIT_MS} ms: exiting now`);
+			process.exit(1);
+		}, SHUTDOWN_LIMIT_MS).unref();
 		try {
 			await node.stop();
 			process.exit(0);

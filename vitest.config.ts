@@ -1,23 +1,54 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * Lessons, reminders, practice days and due dates live in people's zones, never the server's: the
+ * suites of scheduling and the teacher toolkit run once per process time zone (UTC hides the bugs
+ * of computing days and weeks in the server's local time).
+ */
+const PROCESS_ZONES = { utc: "UTC", "new-york": "America/New_York", kolkata: "Asia/Kolkata" };
+const ZONED_TESTS = [
+	"services/scheduling/**/*.spec.ts",
+	"test/integration/scheduling*.spec.ts",
+	"services/teaching/**/*.spec.ts",
+	"test/integration/teaching-*.spec.ts"
+];
+
 export default defineConfig({
 	test: {
 		projects: [
 			{
 				test: {
 					name: "unit",
-					include: ["services/**/*.spec.ts", "mixins/**/*.spec.ts", "lib/**/*.spec.ts", "test/unit/**/*.spec.ts"]
+					include: ["services/**/*.spec.ts", "mixins/**/*.spec.ts", "lib/**/*.spec.ts", "test/unit/**/*.spec.ts"],
+					exclude: ZONED_TESTS,
+					// A few run ffmpeg or kubectl: a busy machine must not turn them into failures.
+					testTimeout: 20_000
 				}
 			},
 			{
 				test: {
 					name: "integration",
 					include: ["test/integration/**/*.spec.ts"],
+					exclude: ZONED_TESTS,
+					// One file at a time: the suites share one database, and a node starting up takes
+					// over unfinished work it finds there (pending analyses, queued videos), so two
+					// running together would process each other's jobs with the wrong storage.
+					maxWorkers: 1,
 					globalSetup: ["test/integration/global-setup.ts"],
 					testTimeout: 30_000,
 					hookTimeout: 60_000
 				}
 			},
+			...Object.entries(PROCESS_ZONES).map(([name, timezone]) => ({
+				test: {
+					name: `zoned-${name}`,
+					include: ZONED_TESTS,
+					env: { TZ: timezone },
+					globalSetup: ["test/integration/global-setup.ts"],
+					testTimeout: 30_000,
+					hookTimeout: 60_000
+				}
+			})),
 			{
 				test: {
 					name: "multinode",

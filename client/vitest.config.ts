@@ -6,6 +6,8 @@ export default defineConfig({
 	test: {
 		environment: "jsdom",
 		include: ["src/**/*.spec.ts", "src/**/*.spec.tsx"],
-		setupFiles: ["test/setup.ts"]
+		setupFiles: ["test/setup.ts"],
+		// Ionic's components animate in jsdom; a busy machine must not turn a slow one into a failure.
+		testTimeout: 15_000
 	}
 });

@@ -6,6 +6,8 @@ export interface AuthenticatedUser {
 	id: string;
 	role: Role;
 	name: string;
+	/** The user's token epoch when the token was issued; the gateway refuses tokens of an older one. */
+	tokenEpoch: number;
 }
 
 export interface EtudeMeta {
@@ -14,4 +16,6 @@ export interface EtudeMeta {
 	$location?: string;
 	$responseType?: string;
 	$responseHeaders?: Record<string, string>;
+	/** The request's Range header, for an action serving a file a player reads in parts (lib/http-range.ts). */
+	range?: string;
 }

@@ -9,7 +9,12 @@ export interface ApiErrorBody {
 export interface ApiErrorResponse {
 	status: number;
 	body: ApiErrorBody;
+	/** When the client should try again (the `Retry-After` header), for 429 and 503. */
+	retryAfterSeconds?: number;
 }
+
+// How long a client waits before trying again when nothing more precise is known.
+export const RETRY_AFTER_SECONDS: Record<number, number> = { 429: 60, 503: 2 };
 
 interface ErrorLike {
 	name?: string;
@@ -42,6 +47,14 @@ const KNOWN: Record<string, { status: number; code: string; message?: string }> 
 
 /** Every error leaves the API as `{ code, message, fields? }`; internals never leak. */
 export function toApiError(error: ErrorLike): ApiErrorResponse {
+	const response = mapError(error);
+	const retryAfter = response.body.details?.retryAfterSeconds;
+	if (typeof retryAfter === "number") response.retryAfterSeconds = retryAfter;
+	else if (RETRY_AFTER_SECONDS[response.status]) response.retryAfterSeconds = RETRY_AFTER_SECONDS[response.status];
+	return response;
+}
+
+function mapError(error: ErrorLike): ApiErrorResponse {
 	const type = typeof error.type === "string" ? error.type : undefined;
 
 	if (type === "VALIDATION_ERROR" && Array.isArray(error.data)) {
@@ -61,7 +74,8 @@ export function toApiError(error: ErrorLike): ApiErrorResponse {
 	if (known) return { status: known.status, body: { code: known.code, message: known.message ?? error.message ?? "" } };
 
 	const status = [error.code, error.status].find((value): value is number => typeof value === "number" && value >= 400 && value < 600);
-	if (status !== undefined && status < 500 && type?.startsWith("ERR_")) {
+	// Ours are 4xx, or 503 when a node is at its limit and the client should come back.
+	if (status !== undefined && (status < 500 || status === 503) && type?.startsWith("ERR_")) {
 		const body: ApiErrorBody = { code: type, message: error.message ?? "" };
 		// Our own client errors put only what a client may see in `data`.
 		const { fields, ...details } = (error.data ?? {}) as { fields?: ApiErrorBody["fields"] } & Record<string, unknown>;

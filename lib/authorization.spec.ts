@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { decideByRole } from "./authorization";
 
-const student = { id: "s", role: "student" as const, name: "S" };
-const teacher = { id: "t", role: "teacher" as const, name: "T" };
+const student = { id: "s", role: "student" as const, name: "S", tokenEpoch: 0 };
+const teacher = { id: "t", role: "teacher" as const, name: "T", tokenEpoch: 0 };
 
 describe("decideByRole", () => {
 	it("lets anyone through a public action", () => {

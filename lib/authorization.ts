@@ -3,7 +3,7 @@ import type { Permission } from "../middlewares/permissions.middleware";
 
 export type RoleDecision = "allow" | "unauthenticated" | "forbidden" | "check-relations";
 
-const RELATIONS: ReadonlySet<Permission> = new Set(["$owner", "$linkedTeacher"]);
+const RELATIONS: ReadonlySet<Permission> = new Set(["$owner", "$linkedTeacher", "$moderator"]);
 
 /**
  * What can be decided from the caller alone, before any entity is loaded. Shared by the

@@ -32,4 +32,15 @@ describe("buildOpenApiDocument", () => {
 		expect(login.security).toBeUndefined();
 		expect(login.requestBody.content["application/json"].schema).toMatchObject({ required: ["email", "password"], additionalProperties: false });
 	});
+
+	it("keeps a DELETE's parameters in its body, never in the query string that access logs keep", () => {
+		const document = buildOpenApiDocument(
+			[{ name: "auth.deleteMe", rest: "DELETE /me", params: { $$strict: true, password: { type: "string", min: 1 } }, permissions: ["authenticated"] }],
+			"/api",
+			"1.0.0"
+		) as any;
+		const remove = document.paths["/api/me"].delete;
+		expect(remove.parameters).toEqual([]);
+		expect(remove.requestBody.content["application/json"].schema).toMatchObject({ properties: { password: { type: "string", minLength: 1 } }, required: ["password"] });
+	});
 });

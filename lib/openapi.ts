@@ -102,7 +102,9 @@ export function buildOpenApiDocument(actions: PublishedAction[], basePath: strin
 			const pathParams = [...path.matchAll(/:(\w+)/g)].map((match) => match[1]!);
 			const openApiPath = `${basePath}${path}`.replace(/\/+/g, "/").replace(/:(\w+)/g, "{$1}");
 			const params = Object.fromEntries(Object.entries(action.params ?? {}).filter(([name]) => !pathParams.includes(name)));
-			const inQuery = method === "get" || method === "delete";
+			// Only reads take their parameters from the query string; a DELETE's body stays a body
+			// (a password in a URL would land in every access log).
+			const inQuery = method === "get" || method === "head";
 			const operation: JsonSchema = {
 				operationId: action.name,
 				summary: action.openapi?.summary,

@@ -16,7 +16,7 @@ function keyOf(secret: string): KeyObject {
 }
 
 export function signAccessToken(user: AuthenticatedUser, secret: string, ttlSeconds: number): string {
-	return jwt.sign({ role: user.role, name: user.name }, keyOf(secret), {
+	return jwt.sign({ role: user.role, name: user.name, ep: user.tokenEpoch }, keyOf(secret), {
 		algorithm: "HS256",
 		subject: user.id,
 		issuer: ISSUER,
@@ -39,10 +39,10 @@ export function verifyAccessToken(token: string, secret: string): AuthenticatedU
 		throw new UnauthorizedError("The access token is not valid", "ERR_INVALID_TOKEN");
 	}
 	const role = claims.role as Role;
-	if (typeof claims.sub !== "string" || !ROLES.includes(role) || typeof claims.name !== "string") {
+	if (typeof claims.sub !== "string" || !ROLES.includes(role) || typeof claims.name !== "string" || !Number.isInteger(claims.ep)) {
 		throw new UnauthorizedError("The access token is not valid", "ERR_INVALID_TOKEN");
 	}
-	return { id: claims.sub, role, name: claims.name };
+	return { id: claims.sub, role, name: claims.name, tokenEpoch: claims.ep as number };
 }
 
 /** Refresh tokens are opaque random strings; only their SHA-256 is stored. */

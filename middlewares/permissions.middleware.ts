@@ -10,11 +10,12 @@ import { ForbiddenError, UnauthorizedError } from "../lib/errors";
  * - a role (`student`, `teacher`, `admin`)
  * - a relation to the entity the action works on: `$owner`, `$linkedTeacher`, answered by the
  *   service's `isEntityOwner(ctx)` / `isLinkedTeacher(ctx)` methods
+ * - `$moderator`: a community moderator (a grant the community holds), answered by `isModerator(ctx)`
  * The caller needs one of the listed permissions. With `needEntity: true` the service's
  * `findEntity(ctx)` loads the entity into `ctx.locals.entity` first (and answers 404 itself).
  * Actions without `permissions` are internal: the gateway refuses to publish them.
  */
-export type Permission = "public" | "authenticated" | Role | "$owner" | "$linkedTeacher";
+export type Permission = "public" | "authenticated" | Role | "$owner" | "$linkedTeacher" | "$moderator";
 
 export interface GuardedAction extends ActionSchema {
 	permissions?: Permission[];
@@ -27,11 +28,13 @@ interface EntityService extends Service {
 	findEntity?(ctx: Context): Promise<unknown>;
 	isEntityOwner?: RelationCheck;
 	isLinkedTeacher?: RelationCheck;
+	isModerator?: RelationCheck;
 }
 
 const RELATION_METHODS = {
 	$owner: "isEntityOwner",
-	$linkedTeacher: "isLinkedTeacher"
+	$linkedTeacher: "isLinkedTeacher",
+	$moderator: "isModerator"
 } as const;
 
 export const PermissionsMiddleware: Middleware = {
@@ -53,8 +56,8 @@ export const PermissionsMiddleware: Middleware = {
 			if (decision === "allow") return handler(ctx);
 
 			for (const permission of permissions) {
-				if (permission !== "$owner" && permission !== "$linkedTeacher") continue;
-				const check = service?.[RELATION_METHODS[permission]];
+				if (!(permission in RELATION_METHODS)) continue;
+				const check = service?.[RELATION_METHODS[permission as keyof typeof RELATION_METHODS]];
 				if (!check) throw new Error(`${action.name} declares ${permission} but its service cannot check it`);
 				if (await check.call(service, ctx)) return handler(ctx);
 			}

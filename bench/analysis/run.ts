@@ -11,7 +11,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import FFT from "fft.js";
 import { analyseRecording } from "../../services/analytics/analyser";
 import { frameLayoutFor } from "../../services/analytics/analyser/frame-features";
-import { addNoise, renderNotes, seededRandom, writeWav, type SynthNote } from "../../services/analytics/analyser/synthetic-signals";
+import { addNoise, renderNotes, seededRandom, slurredNotes, writeWav, type SynthNote } from "../../services/analytics/analyser/synthetic-signals";
 
 const SAMPLE_RATE_HZ = 22_050;
 const DURATION_S = 300;
@@ -19,34 +19,59 @@ const EXCERPT_S = 30;
 const RUNS = 3;
 const TARGET_REAL_TIME_FACTOR = 100;
 
-/** Phrases on an eighth-note grid at 100 bpm with human timing: runs of eighths, held notes with vibrato, swells, rests. */
+/**
+ * Phrases on an eighth-note grid at 100 bpm with human timing: runs of eighths, held notes with
+ * vibrato, swells, rests. Every third phrase is slurred four notes to a bow (finger changes of 20–60 ms).
+ */
 function practiceRecording(): { samples: Float32Array; noteCount: number } {
 	const eighthS = 0.3;
 	const noteLengthsInEighths = [1, 1, 1, 1, 1, 2, 4];
 	const random = seededRandom(2026);
 	const notes: SynthNote[] = [];
+	let noteCount = 0;
+	let bow: { onsetsS: number[]; f0sHz: number[]; lastDurationS: number; levelDbfs: number } | null = null;
+	const finishBow = () => {
+		if (!bow) return;
+		const { onsetsS, f0sHz, lastDurationS, levelDbfs } = bow;
+		const pitches = f0sHz.map((f0Hz, i) => ({ f0Hz, durationS: (onsetsS[i + 1] ?? onsetsS[i]! + lastDurationS) - onsetsS[i]! }));
+		notes.push(slurredNotes(onsetsS[0]!, pitches, { levelDbfs, slurGlideS: 0.02 + random() * 0.04 }).note);
+		bow = null;
+	};
 	let gridS = 0.5;
 	let semitone = 0;
-	while (gridS < DURATION_S - 3) {
+	for (let phrase = 0; gridS < DURATION_S - 3; phrase++) {
 		const phraseNotes = 8 + Math.floor(random() * 8);
 		const phraseLevelDbfs = -30 + random() * 18;
+		const isSlurred = phrase % 3 === 2;
 		for (let i = 0; i < phraseNotes && gridS < DURATION_S - 3; i++) {
 			const eighths = noteLengthsInEighths[Math.floor(random() * noteLengthsInEighths.length)]!;
 			const isLong = eighths >= 2;
-			semitone = Math.max(-14, Math.min(19, semitone + Math.round((random() - 0.5) * 5)));
-			notes.push({
-				startS: gridS + (random() - 0.5) * 0.02,
-				durationS: eighths * eighthS * 0.92,
-				f0Hz: 440 * 2 ** ((semitone + (random() - 0.5) * 0.2) / 12),
-				levelDbfs: phraseLevelDbfs + i,
-				endLevelDbfs: phraseLevelDbfs + i + (isLong ? 4 : 0),
-				...(isLong ? { vibratoRateHz: 5 + random() * 2, vibratoExtentCents: 15 + random() * 30 } : {})
-			});
+			const startS = gridS + (random() - 0.5) * 0.02;
+			const durationS = eighths * eighthS * 0.92;
+			// Steps of one or two semitones, turning back at the ends of the range, so every slurred note changes pitch.
+			const step = (random() < 0.5 ? -1 : 1) * (1 + Math.floor(random() * 2));
+			semitone += semitone + step < -14 || semitone + step > 19 ? -step : step;
+			const f0Hz = 440 * 2 ** ((semitone + (random() - 0.5) * 0.2) / 12);
+			noteCount++;
 			gridS += eighths * eighthS;
+			if (!isSlurred) {
+				const vibrato = isLong ? { vibratoRateHz: 5 + random() * 2, vibratoExtentCents: 15 + random() * 30 } : {};
+				notes.push({ startS, durationS, f0Hz, levelDbfs: phraseLevelDbfs + i, endLevelDbfs: phraseLevelDbfs + i + (isLong ? 4 : 0), ...vibrato });
+				continue;
+			}
+			if (bow && bow.onsetsS.length < 4) {
+				bow.onsetsS.push(startS);
+				bow.f0sHz.push(f0Hz);
+				bow.lastDurationS = durationS;
+			} else {
+				finishBow();
+				bow = { onsetsS: [startS], f0sHz: [f0Hz], lastDurationS: durationS, levelDbfs: phraseLevelDbfs + i };
+			}
 		}
+		finishBow();
 		gridS += eighthS * (2 + Math.floor(random() * 3));
 	}
-	return { samples: addNoise(renderNotes(SAMPLE_RATE_HZ, DURATION_S, notes), -55, 7), noteCount: notes.length };
+	return { samples: addNoise(renderNotes(SAMPLE_RATE_HZ, DURATION_S, notes), -55, 7), noteCount };
 }
 
 function bareFftPass(samples: Float32Array): number {

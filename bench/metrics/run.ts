@@ -1,28 +1,28 @@
 // Metrics benchmark, one run, same PostgreSQL:
 //  1. ingest BENCH_POINTS metric points (default 10 M: a year of 5-minute takes, 3 a day, for one
-//     student) through the analytics worker's storage path, beside a bare COPY of the same rows;
+//     student) through the analytics worker's storage path, beside psql \copy of the same rows
+//     from files written beforehand (text into the parent table, and binary into each partition:
+//     the same bytes the worker sends), so the baselines are not held back by their producer;
 //  2. GET /api/analytics/dash over that year: P50 through the gateway, beside the same two
 //     queries sent straight to PostgreSQL.
 //   npm run bench:metrics            (BENCH_POINTS=500000 for a quick run)
+import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { createWriteStream, type WriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { pipeline } from "node:stream/promises";
-import { Readable } from "node:stream";
+import { once } from "node:events";
 import pg from "pg";
-import { from as copyFrom } from "pg-copy-streams";
-import { loadConfig } from "../../broker.config";
-import { migrateDatabase } from "../../lib/db/migrator";
-import { startNode } from "../../lib/node";
 import { ANALYSER_VERSION, PRACTICE_METRIC_NAMES, type AnalysisResult } from "../../services/analytics/analyser";
 import { seededRandom } from "../../services/analytics/analyser/synthetic-signals";
 import type { StoredAnalysis } from "../../services/analytics/analytics.service";
 import type { AudioReadyMessage } from "../../services/media/media.service";
-import { ensureMonthPartitions, metricPointsOf } from "../../services/analytics/metric-store";
+import { encodeMetricCopy, METRIC_COPY_COLUMNS } from "../../services/analytics/metric-copy";
+import { ensureMonthPartitions, metricSeriesOf } from "../../services/analytics/metric-store";
 import { PRACTICE_FOCUSES } from "../../services/practice/sessions.service";
 import { httpClient } from "../../test/support/http-client";
-import { createScratchDatabase } from "../../test/support/postgres";
+import { percentile, startBenchNode, timedSamples } from "../support/bench-node";
 
 const TARGET_POINTS = Number(process.env.BENCH_POINTS ?? 10_000_000);
 const DASH_REQUESTS = Number(process.env.BENCH_DASH_REQUESTS ?? 200);
@@ -82,53 +82,72 @@ function takeStart(index: number): Date {
 
 function copyLines(take: Take): string {
 	const { job } = take;
-	const points = metricPointsOf({ ...job, recordedAt: new Date(job.recordedAt), analysis: take.analysis });
 	const start = Date.parse(job.recordedAt);
 	let text = "";
-	for (let index = 0; index < points.keys.length; index++) {
-		const value = points.values[index];
-		text += `${job.sessionId}\t${job.studentId}\t${job.videoId}\t${ANALYSER_VERSION}\t${points.kinds[index]}\t${points.keys[index]}\t${value ?? "\\N"}\t${points.units[index]}\t${new Date(start + points.offsetsMs[index]!).toISOString()}\n`;
+	for (const { kind, key, unit, values, offsetsMs } of metricSeriesOf({ ...job, recordedAt: new Date(start), analysis: take.analysis })) {
+		const rowStart = `${job.sessionId}\t${job.studentId}\t${job.videoId}\t${ANALYSER_VERSION}\t${kind}\t${key}\t`;
+		for (let index = 0; index < offsetsMs.length; index++) {
+			text += `${rowStart}${values[index] ?? "\\N"}\t${unit}\t${new Date(start + offsetsMs[index]!).toISOString()}\n`;
+		}
 	}
 	return text;
 }
 
-function percentile(sortedMs: number[], fraction: number): number {
-	return sortedMs[Math.min(sortedMs.length - 1, Math.floor(fraction * sortedMs.length))]!;
+interface CopyFiles {
+	directory: string;
+	text: string;
+	/** Binary COPY files by partition. */
+	binary: Map<string, string>;
 }
 
-async function timedSamples(count: number, run: () => Promise<void>): Promise<number[]> {
-	for (let warmUp = 0; warmUp < 10; warmUp++) await run();
-	const samples: number[] = [];
-	for (let index = 0; index < count; index++) {
-		const started = performance.now();
-		await run();
-		samples.push(performance.now() - started);
+const BINARY_HEADER_BYTES = 19;
+const BINARY_TRAILER = Buffer.from([0xff, 0xff]);
+
+async function write(stream: WriteStream, chunk: string | Buffer): Promise<void> {
+	if (!stream.write(chunk)) await once(stream, "drain");
+}
+
+/** Every take's rows, as text (psql's default format) and as the worker's binary COPY data. */
+async function writeCopyFiles(all: Iterable<Take>, partitions: Map<number, string>): Promise<CopyFiles> {
+	const directory = await mkdtemp(path.join(os.tmpdir(), "etude-bench-copy-"));
+	const text = createWriteStream(path.join(directory, "metrics.txt"));
+	const binary = new Map<string, WriteStream>();
+	for (const take of all) {
+		const recording = { ...take.job, recordedAt: new Date(take.job.recordedAt), analysis: take.analysis };
+		await write(text, copyLines(take));
+		const copies = encodeMetricCopy({ ...recording, analyserVersion: take.analysis.analyserVersion }, metricSeriesOf(recording), partitions);
+		for (const [partition, data] of copies) {
+			let file = binary.get(partition);
+			if (!file) {
+				binary.set(partition, (file = createWriteStream(path.join(directory, `${partition}.bin`))));
+				await write(file, data.subarray(0, BINARY_HEADER_BYTES));
+			}
+			await write(file, data.subarray(BINARY_HEADER_BYTES, data.length - BINARY_TRAILER.length));
+		}
 	}
-	return samples.sort((a, b) => a - b);
+	for (const file of binary.values()) await write(file, BINARY_TRAILER);
+	await Promise.all([text, ...binary.values()].map(async (stream) => {
+		stream.end();
+		await once(stream, "finish");
+	}));
+	return { directory, text: text.path as string, binary: new Map([...binary].map(([partition, file]) => [partition, file.path as string])) };
+}
+
+/** Seconds psql takes to load the files, one \copy each. */
+function timedCopies(copies: Array<{ table: string; file: string; format: "text" | "binary" }>, databaseUrl: string): number {
+	const columns = METRIC_COPY_COLUMNS.join(", ");
+	const started = performance.now();
+	for (const { table, file, format } of copies) {
+		execFileSync("psql", ["--no-psqlrc", "-q", "-v", "ON_ERROR_STOP=1", databaseUrl, "-c", `\\copy ${table} (${columns}) FROM '${file}' WITH (FORMAT ${format})`]);
+	}
+	return (performance.now() - started) / 1000;
 }
 
 async function main(): Promise<void> {
-	const database = await createScratchDatabase("etude_bench_metrics");
-	const dataDir = await mkdtemp(path.join(os.tmpdir(), "etude-bench-metrics-"));
-	await migrateDatabase(database.url);
-	const node = await startNode(
-		loadConfig({
-			NODE_ENV: "production",
-			PORT: "0",
-			DATABASE_URL: database.url,
-			DATA_DIR: dataDir,
-			LOG_LEVEL: "warn",
-			RATE_LIMIT_PER_MINUTE: "0",
-			JWT_SECRET: "bench-secret-that-is-long-enough-for-hs256-signing",
-			// The dashboard is timed after minutes of ingest.
-			ACCESS_TOKEN_TTL_SECONDS: "86400"
-		})
-	);
-	const direct = new pg.Client({ connectionString: database.url });
+	const { node, baseUrl, databaseUrl, stop } = await startBenchNode("metrics");
+	const direct = new pg.Client({ connectionString: databaseUrl });
 	await direct.connect();
 	try {
-		const api = node.broker.getLocalService("api") as unknown as { server: { address(): { port: number } } };
-		const baseUrl = `http://127.0.0.1:${api.server.address().port}`;
 		const student = await httpClient(baseUrl).register("student", "bench");
 
 		const sessionIds = Array.from({ length: TAKE_COUNT }, () => randomUUID());
@@ -143,19 +162,20 @@ async function main(): Promise<void> {
 			recordPending(job: AudioReadyMessage): Promise<void>;
 			storeAnalysis(job: AudioReadyMessage, analysis: StoredAnalysis): Promise<void>;
 		};
-		await ensureMonthPartitions(analytics.sequelize, takeStart(0), takeStart(TAKE_COUNT));
+		const partitions = await ensureMonthPartitions(analytics.sequelize, takeStart(0), takeStart(TAKE_COUNT));
 		const pointCount = TAKE_COUNT * POINTS_PER_TAKE;
 		console.log(`\nMetrics benchmark: ${TAKE_COUNT} five-minute takes = ${pointCount.toLocaleString("en")} points for one student, ${takeStart(0).toISOString().slice(0, 10)} … ${LAST_DAY}`);
 
-		// Baseline: the same rows through one COPY, into the same table with the same indexes.
-		let started = performance.now();
-		const copyStream = direct.query(copyFrom("COPY metrics (session_id, student_id, video_id, analyser_version, kind, metric_key, metric_val, unit, ts) FROM STDIN"));
-		await pipeline(Readable.from((function* () { for (const take of takes(student.id, sessionIds)) yield copyLines(take); })()), copyStream);
-		const copySeconds = (performance.now() - started) / 1000;
+		// Baselines: the same rows written to files first, then one psql \copy per file into the same table and indexes.
+		const files = await writeCopyFiles(takes(student.id, sessionIds), partitions);
+		const textSeconds = timedCopies([{ table: "metrics", file: files.text, format: "text" }], databaseUrl);
 		await direct.query("TRUNCATE metrics; CHECKPOINT");
+		const binarySeconds = timedCopies([...files.binary].map(([table, file]) => ({ table, file, format: "binary" })), databaseUrl);
+		await direct.query("TRUNCATE metrics; CHECKPOINT");
+		await rm(files.directory, { recursive: true, force: true });
 
 		// Ours: what the worker does per take after analysing it (pending row, then one transaction).
-		started = performance.now();
+		const started = performance.now();
 		for (const take of takes(student.id, sessionIds)) {
 			await analytics.recordPending(take.job);
 			await analytics.storeAnalysis(take.job, take.analysis);
@@ -164,12 +184,18 @@ async function main(): Promise<void> {
 		for (const table of ["metrics", "metric_rollups_hourly", "practice_sessions"]) await direct.query(`VACUUM ANALYZE ${table}`);
 
 		const ingestRate = pointCount / ingestSeconds;
-		const copyRate = pointCount / copySeconds;
-		console.log("\ningest                                   | seconds | points/s");
-		console.log("-----------------------------------------|---------|----------");
-		console.log(`analytics worker path (1 take per tx)   | ${ingestSeconds.toFixed(1).padStart(7)} | ${Math.round(ingestRate).toLocaleString("en").padStart(9)}`);
-		console.log(`baseline: one COPY of the same rows     | ${copySeconds.toFixed(1).padStart(7)} | ${Math.round(copyRate).toLocaleString("en").padStart(9)}`);
-		console.log(`target >= ${TARGET_POINTS_PER_S.toLocaleString("en")} points/s: ${ingestRate >= TARGET_POINTS_PER_S ? "meets" : "misses"}; worker/COPY throughput ${(ingestRate / copyRate).toFixed(2)}`);
+		const textRate = pointCount / textSeconds;
+		const binaryRate = pointCount / binarySeconds;
+		const row = (label: string, seconds: number, rate: number) => console.log(`${label.padEnd(49)}| ${seconds.toFixed(1).padStart(7)} | ${Math.round(rate).toLocaleString("en").padStart(9)}`);
+		console.log(`\n${"ingest".padEnd(49)}| seconds | points/s`);
+		console.log(`${"-".repeat(49)}|---------|----------`);
+		row("analytics worker path (1 take per tx, COPY)", ingestSeconds, ingestRate);
+		row("baseline: psql \\copy, text file into metrics", textSeconds, textRate);
+		row("baseline: psql \\copy, binary files per partition", binarySeconds, binaryRate);
+		console.log(
+			`target >= ${TARGET_POINTS_PER_S.toLocaleString("en")} points/s: ${ingestRate >= TARGET_POINTS_PER_S ? "meets" : "misses"}; ` +
+				`worker / text file ${(ingestRate / textRate).toFixed(2)}, worker / binary files ${(ingestRate / binaryRate).toFixed(2)}`
+		);
 
 		const query = `from=${FIRST_DAY}&to=${LAST_DAY}&tz=${encodeURIComponent(TIMEZONE)}`;
 		const headers = { authorization: `Bearer ${student.token}` };
@@ -204,9 +230,7 @@ async function main(): Promise<void> {
 		console.log(`target P50 <= ${TARGET_DASH_P50_MS} ms: ${percentile(ours, 0.5) <= TARGET_DASH_P50_MS ? "meets" : "misses"}`);
 	} finally {
 		await direct.end();
-		await node.stop();
-		await rm(dataDir, { recursive: true, force: true });
-		await database.drop();
+		await stop();
 	}
 }
 

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, afterEach, beforeAll, expect } from "vitest";
 
 /** Screenshots go to test-results/ at the repository root, as the team's other test output does. */
 export const SCREENSHOT_DIR = resolve(import.meta.dirname, "../../test-results/client-e2e");
@@ -43,6 +43,32 @@ export function chromiumForThisFile(): () => Browser {
 	};
 }
 
+/** What any page of the running test had refused by the Content-Security-Policy; each one fails the test. */
+const policyViolations: string[] = [];
+afterEach(() => {
+	expect(policyViolations.splice(0), "Content-Security-Policy violations").toEqual([]);
+});
+
+/** Collects the page's `securitypolicyviolation` events and the console errors Chromium writes for them. */
+async function failOnPolicyViolations(page: Page) {
+	page.on("console", (message) => {
+		if (message.type() === "error" && message.text().includes("Content Security Policy"))
+			policyViolations.push(message.text());
+	});
+	await page.exposeBinding("etudeReportPolicyViolation", (_source, violation: string) => {
+		policyViolations.push(violation);
+	});
+	await page.addInitScript(() => {
+		const report = (window as unknown as { etudeReportPolicyViolation(violation: string): void })
+			.etudeReportPolicyViolation;
+		document.addEventListener("securitypolicyviolation", (event) =>
+			report(
+				`${event.effectiveDirective} refused ${event.blockedURI || "inline code"} at ${event.sourceFile}:${event.lineNumber}`
+			)
+		);
+	});
+}
+
 export async function screenshot(page: Page, name: string) {
 	mkdirSync(SCREENSHOT_DIR, { recursive: true });
 	// Let Ionic finish its page transition and a "saved" toast fade, so the picture shows one clean screen.
@@ -68,6 +94,7 @@ export class AppDriver {
 	static async open(context: BrowserContext, baseUrl: string): Promise<AppDriver> {
 		const page = await context.newPage();
 		page.on("pageerror", (error) => console.error("page error:", error.message));
+		await failOnPolicyViolations(page);
 		await page.goto(`${baseUrl}/`);
 		return new AppDriver(page, baseUrl);
 	}
@@ -85,10 +112,38 @@ export class AppDriver {
 		await form.getByLabel("Password (at least 8 characters)").fill(student.password);
 		if (student.role === "Teacher") await form.locator("ion-segment-button", { hasText: "Teacher" }).click();
 		await form.getByRole("button", { name: "Create account" }).click();
+		// Each role lands on its own first tab.
+		await this.page.waitForURL(/\/tabs\/[a-z]+$/);
+	}
+
+	async signIn(student: Student) {
+		const form = this.page.getByRole("form", { name: "Sign in" });
+		await form.getByLabel("Email").fill(student.email);
+		await form.getByLabel("Password").fill(student.password);
+		await form.getByRole("button", { name: "Sign in" }).click();
 		await this.page.waitForURL("**/tabs/practice");
 	}
 
-	async openTab(label: "Practice" | "Sessions" | "Progress" | "Settings") {
+	/**
+	 * Signs out from Settings. When the app warns about unsent work, answers with the button whose name starts
+	 * with `answer` and returns the warning; returns null when it signed out without asking.
+	 */
+	async signOut(answer: "Keep" | "Discard" = "Keep"): Promise<string | null> {
+		await this.openTab("Settings");
+		await this.screen.getByRole("button", { name: "Sign out" }).click();
+		const warning = this.page.locator("ion-alert");
+		const outcome = await Promise.race([
+			warning.waitFor({ state: "visible" }).then(() => "warned" as const),
+			this.page.waitForURL("**/login").then(() => "signedOut" as const)
+		]);
+		if (outcome === "signedOut") return null;
+		const message = (await warning.locator(".alert-message").textContent()) ?? "";
+		await warning.getByRole("button", { name: new RegExp(`^${answer}`) }).click();
+		await this.page.waitForURL("**/login");
+		return message;
+	}
+
+	async openTab(label: "Practice" | "Sessions" | "Progress" | "Community" | "Settings" | "Lessons" | "Students" | "Review" | "Tags") {
 		await this.page.locator("ion-tab-button", { hasText: label }).click();
 		await this.page.waitForURL(`**/tabs/${label.toLowerCase()}`);
 	}
@@ -117,6 +172,8 @@ export class AppDriver {
 		rating?: number;
 		note?: string;
 		newTag?: string;
+		/** Runs once the form is filled, just before saving. */
+		beforeSave?: () => Promise<void>;
 	}): Promise<string | null> {
 		await this.openTab("Practice");
 		const form = this.page.getByRole("form", { name: "Log a practice session" });
@@ -132,23 +189,32 @@ export class AppDriver {
 		const toast = this.page.locator("ion-toast");
 		// The confirmation read below must be this save's, not the last one's still fading.
 		await toast.waitFor({ state: "detached" });
+		await options.beforeSave?.();
 		await form.getByRole("button", { name: "Save session" }).click();
 		await toast.waitFor({ state: "attached" });
 		return toast.evaluate((element) => (element as HTMLElement & { message?: string }).message ?? null);
 	}
 }
 
-/** Reads the server's truth with the student's own credentials, beside the browser. */
-export async function sessionsOnServer(baseUrl: string, student: Student) {
+/** Signs in beside the browser and calls the API with the student's own credentials. */
+export async function apiAs(baseUrl: string, student: Student) {
 	const login = await fetch(`${baseUrl}/api/auth/login`, {
 		method: "POST",
 		headers: { "Content-Type": "application/json" },
 		body: JSON.stringify({ email: student.email, password: student.password })
 	});
 	const { token } = (await login.json()) as { token: string };
-	const list = await fetch(`${baseUrl}/api/sessions?limit=100`, { headers: { Authorization: `Bearer ${token}` } });
-	return (await list.json()) as {
-		items: Array<{ id: string; focus: string; durationMinutes: number; note: string | null }>;
-		total: number;
+	return async <T>(method: string, path: string): Promise<T> => {
+		const response = await fetch(`${baseUrl}/api${path}`, { method, headers: { Authorization: `Bearer ${token}` } });
+		return (response.status === 204 ? undefined : await response.json()) as T;
 	};
+}
+
+/** Reads the server's truth with the student's own credentials, beside the browser. */
+export async function sessionsOnServer(baseUrl: string, student: Student) {
+	const call = await apiAs(baseUrl, student);
+	return call<{
+		items: Array<{ id: string; focus: string; durationMinutes: number; note: string | null; videos: unknown[] }>;
+		total: number;
+	}>("GET", "/sessions?limit=100");
 }

@@ -12,7 +12,7 @@ describe("recording a practice session", () => {
 	it("records video with the timer and uploads it at the next start when the app closed before the upload could connect", async () => {
 		const student = { name: "Ravi Record", email: `ravi.${Date.now()}@example.com`, password: "record-me-please" };
 		const context = await browser().newContext({ viewport: VIEWPORTS.phone });
-		const app = await AppDriver.open(context, baseUrl);
+		let app = await AppDriver.open(context, baseUrl);
 		await app.register(student);
 
 		await app.screen.locator("ion-toggle", { hasText: "Record video and motion" }).click();
@@ -32,10 +32,13 @@ describe("recording a practice session", () => {
 		await expect.poll(async () => (await uploadStatus.textContent()) ?? "").toContain("Video uploading 0 %");
 		await screenshot(app.page, "sessions-upload-stalled-390x844");
 
-		// The recording waited on the device; the next start uploads it.
+		// The recording waited on the device. The app is closed first, then the network comes back, and
+		// the next start uploads it. (Lifting the block before closing let the closing page's own retry
+		// start a second upload of the same recording on a loaded machine.)
+		await app.page.close();
 		await context.unroute("**/api/uploads**");
-		await app.page.reload();
-		await app.page.waitForURL("**/tabs/sessions");
+		app = await AppDriver.open(context, baseUrl);
+		await app.openTab("Sessions");
 		await expect
 			.poll(async () => (await app.screen.locator(".etude-uploads").first().textContent()) ?? "", { timeout: 30_000 })
 			.toContain("Video uploaded");

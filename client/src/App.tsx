@@ -3,8 +3,10 @@ import { IonReactRouter } from "@ionic/react-router";
 import { QueryClientProvider } from "@tanstack/react-query";
 import { Redirect, Route } from "react-router-dom";
 import { lazyScreen, Loading } from "./components/lazy-screen";
+import { UpdateOffer } from "./components/UpdateOffer/UpdateOffer";
 import { queryClient } from "./data/app-services";
 import { AuthProvider, useAuth } from "./data/auth-context";
+import LoginPage from "./pages/LoginPage";
 
 import "@ionic/react/css/core.css";
 import "@ionic/react/css/normalize.css";
@@ -18,11 +20,12 @@ import "./theme/variables.css";
 
 setupIonicReact();
 
-const LoginPage = lazyScreen(() => import("./pages/LoginPage"));
+// The sign-in screen is the first one most visits need, so it comes with the first download rather than after it.
 const RegisterPage = lazyScreen(() => import("./pages/RegisterPage"));
 const MainTabs = lazyScreen(() => import("./pages/MainTabs"));
 
-const HOME = "/tabs/practice";
+// Each role's home is decided by the tabs (pages/MainTabs.tsx), which load after sign-in.
+const HOME = "/tabs";
 
 function Routes() {
 	const { status } = useAuth();
@@ -47,6 +50,7 @@ export function App() {
 				<AuthProvider>
 					<Routes />
 				</AuthProvider>
+				<UpdateOffer />
 			</QueryClientProvider>
 		</IonApp>
 	);

@@ -1,11 +1,17 @@
 import pg from "pg";
 import { Umzug, type UmzugStorage } from "umzug";
 import { migrations as allMigrations } from "../../migrations";
+import type { PiiCipher } from "../pii";
+
+/** What a migration may need beyond the connection: the personal-data keys, to convert rows it encrypts. */
+export interface MigrationContext {
+	pii?: PiiCipher;
+}
 
 export interface Migration {
 	name: string;
-	up(client: pg.ClientBase): Promise<void>;
-	down(client: pg.ClientBase): Promise<void>;
+	up(client: pg.ClientBase, context: MigrationContext): Promise<void>;
+	down(client: pg.ClientBase, context: MigrationContext): Promise<void>;
 }
 
 // Any constant works; it only has to be the same for every node migrating this database.
@@ -43,7 +49,8 @@ export async function migrateDatabase(
 	databaseUrl: string,
 	log?: MigrationLog,
 	direction: "up" | "down" = "up",
-	migrations: Migration[] = allMigrations
+	migrations: Migration[] = allMigrations,
+	context: MigrationContext = {}
 ): Promise<string[]> {
 	const client = new pg.Client({ connectionString: databaseUrl });
 	await client.connect();
@@ -54,12 +61,12 @@ export async function migrateDatabase(
 				name: migration.name,
 				up: () =>
 					inTransaction(client, async () => {
-						await migration.up(client);
+						await migration.up(client, context);
 						await client.query("INSERT INTO schema_migrations (name) VALUES ($1)", [migration.name]);
 					}),
 				down: () =>
 					inTransaction(client, async () => {
-						await migration.down(client);
+						await migration.down(client, context);
 						await client.query("DELETE FROM schema_migrations WHERE name = $1", [migration.name]);
 					})
 			})),

@@ -17,6 +17,13 @@ export interface ObjectInfo {
 
 export type ListedObject = Omit<ObjectInfo, "contentType">;
 
+/** Where a program that opens files or URLs itself (ffmpeg) reads an object without a copy being made first. */
+export interface ObjectLocation {
+	/** A local file path, or an http(s) URL that answers range requests. */
+	location: string;
+	sizeBytes: number;
+}
+
 /**
  * Where media lives: S3 (MinIO) when distributed, a folder on local disk in the embedded default.
  * Keys are validated by assertValidObjectKey and come from newObjectKey, never from user input.
@@ -31,6 +38,8 @@ export interface ObjectStorage {
 	put(key: string, body: Buffer | Readable, options?: PutObjectOptions): Promise<void>;
 	/** Rejects with ObjectNotFoundError (ERR_OBJECT_NOT_FOUND) when there is no such object. */
 	get(key: string): Promise<Readable>;
+	/** Bytes `start` to `end` (both included) of the object; the range must lie within it. */
+	getRange(key: string, start: number, end: number): Promise<Readable>;
 	stat(key: string): Promise<ObjectInfo>;
 	/** Deleting a missing object is not an error. */
 	delete(key: string): Promise<void>;
@@ -39,6 +48,11 @@ export interface ObjectStorage {
 	/** Objects whose key starts with `prefix`, at any depth; order is unspecified. */
 	list(prefix: string): AsyncIterable<ListedObject>;
 	presignedGetUrl(key: string, expirySeconds?: number): Promise<string>;
+	/**
+	 * The object where it lies: its own file on local disk, a presigned GET URL valid `expirySeconds`
+	 * on S3. Rejects with ObjectNotFoundError when there is no such object.
+	 */
+	locate(key: string, expirySeconds?: number): Promise<ObjectLocation>;
 	presignedPutUrl(key: string, expirySeconds?: number): Promise<string>;
 }
 
@@ -91,6 +105,6 @@ export {
 	type SignedObjectRequest,
 	type SignedUrlMethod
 } from "./signed-url";
-export { createSignedObjectRequestHandler, type SignedObjectRequestHandlerOptions } from "./signed-url-handler";
+export { createSignedObjectRequestHandler, SIGNED_OBJECT_METHODS, type SignedObjectRequestHandlerOptions } from "./signed-url-handler";
 export { LocalDiskObjectStorage } from "./local-disk";
 export { S3ObjectStorage } from "./s3";

@@ -5,7 +5,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { InvalidObjectKeyError, ObjectNotFoundError } from "./errors";
-import type { ListedObject, LocalDiskStorageConfig, ObjectInfo, ObjectStorage, PutObjectOptions } from "./index";
+import type { ListedObject, LocalDiskStorageConfig, ObjectInfo, ObjectLocation, ObjectStorage, PutObjectOptions } from "./index";
 import { assertValidObjectKey, assertValidObjectPrefix } from "./object-key";
 import { assertValidUrlExpiry, buildSignedObjectUrl, type SignedUrlMethod } from "./signed-url";
 
@@ -68,9 +68,17 @@ export class LocalDiskObjectStorage implements ObjectStorage {
 	}
 
 	async get(key: string): Promise<Readable> {
+		return this.read(key);
+	}
+
+	async getRange(key: string, start: number, end: number): Promise<Readable> {
+		return this.read(key, { start, end });
+	}
+
+	private async read(key: string, range?: { start: number; end: number }): Promise<Readable> {
 		try {
 			const handle = await open(this.objectPath(key), "r");
-			return handle.createReadStream();
+			return handle.createReadStream(range);
 		} catch (error) {
 			throw isMissingFileError(error) ? new ObjectNotFoundError(key) : error;
 		}
@@ -124,6 +132,11 @@ export class LocalDiskObjectStorage implements ObjectStorage {
 
 	async presignedGetUrl(key: string, expirySeconds?: number): Promise<string> {
 		return this.signedUrl("GET", key, expirySeconds);
+	}
+
+	async locate(key: string): Promise<ObjectLocation> {
+		const { sizeBytes } = await this.stat(key);
+		return { location: this.objectPath(key), sizeBytes };
 	}
 
 	async presignedPutUrl(key: string, expirySeconds?: number): Promise<string> {

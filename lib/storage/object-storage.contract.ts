@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newObjectKey, newObjectPrefix, type ObjectStorage } from "./index";
@@ -56,6 +57,14 @@ export function describeObjectStorageContract(backendName: string, startBackend:
 
 			expect((await readAll(await storage.get(key))).toString()).toBe("scales in G major");
 			expect(await storage.stat(key)).toMatchObject({ key, sizeBytes: 17, contentType: "text/plain" });
+		});
+
+		it("returns a range of an object's bytes", async () => {
+			const key = newObjectKey("contract", "range.txt");
+			await storage.put(key, Buffer.from("0123456789"));
+			expect((await readAll(await storage.getRange(key, 2, 5))).toString()).toBe("2345");
+			expect((await readAll(await storage.getRange(key, 9, 9))).toString()).toBe("9");
+			await expect(storage.getRange(newObjectKey("contract", "missing.bin"), 0, 1)).rejects.toMatchObject({ type: "ERR_OBJECT_NOT_FOUND" });
 		});
 
 		it("stores a stream larger than one multipart part intact", async () => {
@@ -184,6 +193,21 @@ export function describeObjectStorageContract(backendName: string, startBackend:
 			expect(getResponse.status).toBe(200);
 			expect(await getResponse.text()).toBe("fake video bytes");
 			expect((await storage.stat(key)).sizeBytes).toBe(16);
+		});
+
+		it("locates an object where it lies, for a reader that opens it and reads any range of it", async () => {
+			const key = newObjectKey("located", "recording.mp4");
+			await storage.put(key, Buffer.from("0123456789"), { contentType: "video/mp4" });
+			const { location, sizeBytes } = await storage.locate(key, 60);
+			expect(sizeBytes).toBe(10);
+			if (/^https?:/.test(location)) {
+				const response = await fetch(location, { headers: { Range: "bytes=3-6" } });
+				expect(response.status).toBe(206);
+				expect(await response.text()).toBe("3456");
+			} else {
+				expect((await readFile(location)).subarray(3, 7).toString()).toBe("3456");
+			}
+			await expect(storage.locate(newObjectKey("located", "missing.mp4"))).rejects.toMatchObject({ type: "ERR_OBJECT_NOT_FOUND" });
 		});
 
 		it.each([0, -5, 1.5, 8 * 24 * 60 * 60])("rejects a presigned URL expiry of %s seconds", async (expirySeconds) => {

@@ -1,7 +1,7 @@
 import { Client } from "minio";
 import { Readable } from "node:stream";
 import { InvalidObjectKeyError, ObjectNotFoundError } from "./errors";
-import type { ListedObject, ObjectInfo, ObjectStorage, PutObjectOptions, S3StorageConfig } from "./index";
+import type { ListedObject, ObjectInfo, ObjectLocation, ObjectStorage, PutObjectOptions, S3StorageConfig } from "./index";
 import { assertValidObjectKey, assertValidObjectPrefix } from "./object-key";
 import { assertValidUrlExpiry } from "./signed-url";
 
@@ -33,22 +33,27 @@ function isNotFoundError(error: unknown): boolean {
 	return code === "NoSuchKey" || code === "NotFound";
 }
 
+/** A `minio` client for the endpoint and keys of an S3 storage configuration. */
+export function s3ClientFor(config: Pick<S3StorageConfig, "endpointUrl" | "region" | "accessKey" | "secretKey" | "pathStyle">): Client {
+	const endpoint = new URL(config.endpointUrl);
+	const useSSL = endpoint.protocol === "https:";
+	return new Client({
+		endPoint: endpoint.hostname,
+		port: endpoint.port ? Number(endpoint.port) : useSSL ? 443 : 80,
+		useSSL,
+		region: config.region,
+		accessKey: config.accessKey,
+		secretKey: config.secretKey,
+		pathStyle: config.pathStyle
+	});
+}
+
 /** Any S3 API (MinIO in production) through the `minio` client. */
 export class S3ObjectStorage implements ObjectStorage {
 	private readonly client: Client;
 
 	constructor(private readonly config: S3StorageConfig) {
-		const endpoint = new URL(config.endpointUrl);
-		const useSSL = endpoint.protocol === "https:";
-		this.client = new Client({
-			endPoint: endpoint.hostname,
-			port: endpoint.port ? Number(endpoint.port) : useSSL ? 443 : 80,
-			useSSL,
-			region: config.region,
-			accessKey: config.accessKey,
-			secretKey: config.secretKey,
-			pathStyle: config.pathStyle
-		});
+		this.client = s3ClientFor(config);
 	}
 
 	async ensureBucket(): Promise<void> {
@@ -56,8 +61,13 @@ export class S3ObjectStorage implements ObjectStorage {
 		try {
 			await this.client.makeBucket(this.config.bucket, this.config.region);
 		} catch (error) {
-			// Another node created it between our check and our request.
-			if ((error as { code?: string }).code !== "BucketAlreadyOwnedByYou") throw error;
+			// Another node, or another service of this one, created it between our check and our
+			// request: MinIO says it is already ours; s3rver (and S3 for another owner) that it
+			// exists, so only a bucket we can reach counts as made.
+			const code = (error as { code?: string }).code;
+			if (code === "BucketAlreadyOwnedByYou") return;
+			if (code === "BucketAlreadyExists" && (await this.client.bucketExists(this.config.bucket))) return;
+			throw error;
 		}
 	}
 
@@ -121,9 +131,17 @@ export class S3ObjectStorage implements ObjectStorage {
 	}
 
 	async get(key: string): Promise<Readable> {
+		return this.read(key, () => this.client.getObject(this.config.bucket, key));
+	}
+
+	async getRange(key: string, start: number, end: number): Promise<Readable> {
+		return this.read(key, () => this.client.getPartialObject(this.config.bucket, key, start, end - start + 1));
+	}
+
+	private async read(key: string, request: () => Promise<Readable>): Promise<Readable> {
 		assertValidObjectKey(key);
 		try {
-			return await this.client.getObject(this.config.bucket, key);
+			return await request();
 		} catch (error) {
 			throw isNotFoundError(error) ? new ObjectNotFoundError(key) : error;
 		}
@@ -184,6 +202,11 @@ export class S3ObjectStorage implements ObjectStorage {
 		assertValidObjectKey(key);
 		assertValidUrlExpiry(expirySeconds);
 		return this.client.presignedGetObject(this.config.bucket, key, expirySeconds);
+	}
+
+	async locate(key: string, expirySeconds = this.config.presignedUrlExpirySeconds): Promise<ObjectLocation> {
+		const { sizeBytes } = await this.stat(key);
+		return { location: await this.presignedGetUrl(key, expirySeconds), sizeBytes };
 	}
 
 	async presignedPutUrl(key: string, expirySeconds = this.config.presignedUrlExpirySeconds): Promise<string> {

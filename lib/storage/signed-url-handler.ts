@@ -4,7 +4,7 @@ import { pipeline } from "node:stream/promises";
 import { Errors } from "moleculer";
 import { ObjectTooLargeError } from "./errors";
 import type { ObjectStorage } from "./index";
-import { verifyObjectUrlSignature } from "./signed-url";
+import { verifyObjectUrlSignature, type SignedUrlMethod } from "./signed-url";
 
 export interface SignedObjectRequestHandlerOptions {
 	storage: ObjectStorage;
@@ -19,6 +19,9 @@ export interface SignedObjectRequestHandlerOptions {
 }
 
 const DEFAULT_MAX_UPLOAD_BYTES = 4 * 1024 ** 3;
+
+/** The methods a signed object URL can be issued for, and so the only ones the handler serves. */
+export const SIGNED_OBJECT_METHODS = ["GET", "PUT"] as const satisfies readonly SignedUrlMethod[];
 
 /** Passes the body through until it exceeds `maxBytes`, then fails it, whatever Content-Length claimed. */
 function limitedBody(req: IncomingMessage, key: string, maxBytes: number): Transform {
@@ -48,21 +51,20 @@ export function createSignedObjectRequestHandler(options: SignedObjectRequestHan
 	return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
 		const url = new URL(req.url ?? "/", "http://localhost");
 		if (!url.pathname.startsWith(`${basePath}/`)) return sendError(res, 404, "ERR_NOT_FOUND", "Not an object URL.");
-		if (req.method !== "GET" && req.method !== "PUT") {
-			return sendError(res, 405, "ERR_METHOD_NOT_ALLOWED", "Signed object URLs accept GET and PUT only.");
-		}
+		const method = SIGNED_OBJECT_METHODS.find((allowed) => allowed === req.method);
+		if (!method) return sendError(res, 405, "ERR_METHOD_NOT_ALLOWED", "Signed object URLs accept GET and PUT only.");
 		try {
 			const key = url.pathname.slice(basePath.length + 1).split("/").map(decodeURIComponent).join("/");
 			verifyObjectUrlSignature(
 				{
-					method: req.method,
+					method,
 					key,
 					expiresAtEpochSeconds: Number(url.searchParams.get("expires")),
 					signature: url.searchParams.get("signature") ?? ""
 				},
 				options.urlSigningSecret
 			);
-			if (req.method === "PUT") {
+			if (method === "PUT") {
 				const contentLength = req.headers["content-length"];
 				const declaredBytes = contentLength === undefined ? undefined : Number(contentLength);
 				if (declaredBytes !== undefined && declaredBytes > maxUploadBytes) throw new ObjectTooLargeError(key, maxUploadBytes);

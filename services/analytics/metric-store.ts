@@ -1,6 +1,11 @@
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
 import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
 import { PRACTICE_METRIC_NAMES, type AnalysisResult } from "./analyser";
 import { CURVE_SERIES, METRIC_UNITS } from "./metric-catalog";
+import { encodeMetricCopy, METRIC_COPY_COLUMNS, type PointSeries } from "./metric-copy";
 
 /** One analysed recording as it is written to `metrics`. */
 export interface RecordingMetrics {
@@ -21,33 +26,48 @@ interface MetricPoints {
 }
 
 const HOUR_MS = 3_600_000;
-const CHECK_VIOLATION = "23514";
-const DUPLICATE_TABLE = "42P07";
-// Any constant: it only serialises partition creation between workers.
-const PARTITION_LOCK_KEY = 7_301_947;
 
-export function metricPointsOf({ analysis }: RecordingMetrics): MetricPoints {
+function metricPointsOf(recording: RecordingMetrics): MetricPoints {
 	const points: MetricPoints = { kinds: [], keys: [], values: [], units: [], offsetsMs: [] };
-	for (const name of PRACTICE_METRIC_NAMES) {
-		points.kinds.push("summary");
-		points.keys.push(name);
-		points.values.push(analysis.metrics[name]);
-		points.units.push(METRIC_UNITS[name]);
-		points.offsetsMs.push(0);
-	}
-	const { tMs } = analysis.curves;
-	for (const series of CURVE_SERIES) {
-		const values = analysis.curves[series.column];
-		for (let index = 0; index < tMs.length; index++) {
-			points.kinds.push("curve");
-			points.keys.push(series.metricKey);
+	for (const { kind, key, unit, values, offsetsMs } of metricSeriesOf(recording)) {
+		for (let index = 0; index < offsetsMs.length; index++) {
+			points.kinds.push(kind);
+			points.keys.push(key);
 			points.values.push(values[index] ?? null);
-			points.units.push(series.unit);
-			points.offsetsMs.push(tMs[index]!);
+			points.units.push(unit);
+			points.offsetsMs.push(offsetsMs[index]!);
 		}
 	}
 	return points;
 }
+
+/** A recording's points as series of one kind, key and unit each: the shape binary COPY encodes. */
+export function metricSeriesOf({ analysis }: RecordingMetrics): PointSeries[] {
+	const summaries: PointSeries[] = PRACTICE_METRIC_NAMES.map((name) => ({
+		kind: "summary",
+		key: name,
+		unit: METRIC_UNITS[name],
+		values: [analysis.metrics[name]],
+		offsetsMs: [0]
+	}));
+	const { tMs } = analysis.curves;
+	const curves: PointSeries[] = CURVE_SERIES.map((series) => ({
+		kind: "curve",
+		key: series.metricKey,
+		unit: series.unit,
+		values: analysis.curves[series.column],
+		offsetsMs: tMs
+	}));
+	return [...summaries, ...curves];
+}
+
+/**
+ * How points reach `metrics`. `copy`: binary COPY straight into the month partitions (the
+ * application role may insert there; PostgreSQL refuses COPY into the parent, which forces
+ * row-level security). `insert`: one INSERT through the parent, for the embedded PGlite server,
+ * whose socket does not speak the COPY sub-protocol.
+ */
+export type MetricWriteMode = { via: "copy"; partitions: ReadonlyMap<number, string> } | { via: "insert" };
 
 function monthStart(time: Date): Date {
 	return new Date(Date.UTC(time.getUTCFullYear(), time.getUTCMonth(), 1));
@@ -57,33 +77,32 @@ function nextMonth(month: Date): Date {
 	return new Date(Date.UTC(month.getUTCFullYear(), month.getUTCMonth() + 1, 1));
 }
 
-const partitionedMonths = new WeakMap<Sequelize, Set<number>>();
+const partitionsByMonth = new WeakMap<Sequelize, Map<number, string>>();
 
 /**
- * Creates the monthly partitions of `metrics` covering [from, to]. A month whose rows already sit
- * in the default partition (written before its partition existed) keeps using the default one:
- * moving them would lock the table, and reads are correct either way.
+ * Makes sure the monthly partitions of `metrics` covering [from, to] exist and returns them by
+ * month start. The application role cannot create tables: a SECURITY DEFINER function
+ * (migrations/0004) does it with the owner's rights. A month whose rows already sit in the
+ * default partition (written before its partition existed) keeps using the default one: moving
+ * them would lock the table, and reads are correct either way.
  */
-export async function ensureMonthPartitions(sequelize: Sequelize, from: Date, to: Date): Promise<void> {
-	let known = partitionedMonths.get(sequelize);
-	if (!known) partitionedMonths.set(sequelize, (known = new Set()));
+export async function ensureMonthPartitions(sequelize: Sequelize, from: Date, to: Date): Promise<Map<number, string>> {
+	let known = partitionsByMonth.get(sequelize);
+	if (!known) partitionsByMonth.set(sequelize, (known = new Map()));
+	const covering = new Map<number, string>();
 	for (let month = monthStart(from); month.getTime() <= to.getTime(); month = nextMonth(month)) {
-		if (known.has(month.getTime())) continue;
-		const name = `metrics_y${month.getUTCFullYear()}m${String(month.getUTCMonth() + 1).padStart(2, "0")}`;
-		try {
-			await sequelize.transaction(async (transaction) => {
-				await sequelize.query("SELECT pg_advisory_xact_lock(:key)", { replacements: { key: PARTITION_LOCK_KEY }, transaction });
-				await sequelize.query(
-					`CREATE TABLE IF NOT EXISTS ${name} PARTITION OF metrics FOR VALUES FROM ('${month.toISOString()}') TO ('${nextMonth(month).toISOString()}')`,
-					{ transaction }
-				);
+		let partition = known.get(month.getTime());
+		if (!partition) {
+			const [row] = await sequelize.query<{ partition: string }>("SELECT etude_ensure_metrics_partition(:month)::text AS partition", {
+				replacements: { month },
+				type: QueryTypes.SELECT
 			});
-		} catch (error) {
-			const code = (error as { parent?: { code?: string } }).parent?.code;
-			if (code !== CHECK_VIOLATION && code !== DUPLICATE_TABLE) throw error;
+			partition = row!.partition;
+			known.set(month.getTime(), partition);
 		}
-		known.add(month.getTime());
+		covering.set(month.getTime(), partition);
 	}
+	return covering;
 }
 
 /** The time span a recording's points occupy, for partitions and partition pruning. */
@@ -96,15 +115,41 @@ export function recordingSpan(recordedAt: Date, durationMs: number): { from: Dat
  * caller's transaction: a redelivered message rewrites the same rows instead of adding more.
  * Partitions must exist first (ensureMonthPartitions), outside the transaction.
  */
-export async function replaceRecordingMetrics(sequelize: Sequelize, transaction: Transaction, recording: RecordingMetrics): Promise<void> {
-	const { videoId, sessionId, studentId, recordedAt, analysis } = recording;
+export async function replaceRecordingMetrics(sequelize: Sequelize, transaction: Transaction, recording: RecordingMetrics, mode: MetricWriteMode): Promise<void> {
+	const { videoId, studentId, recordedAt } = recording;
 	// Rollups are recomputed from the student's rows, so two recordings of one student in the same hour must not interleave.
-	await sequelize.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", { bind: [studentId], transaction });
-	const previous: Array<{ hourStart: Date }> = await sequelize.query(
-		`SELECT DISTINCT date_trunc('hour', ts, 'UTC') AS "hourStart" FROM metrics WHERE video_id = $1 AND kind = 'summary'`,
-		{ bind: [videoId], type: QueryTypes.SELECT, transaction }
+	// The lock leads the round trip as a statement of its own: the DELETE after it then reads a snapshot taken once the
+	// lock is held, so it sees the rows of a delivery of the same recording that committed while this one waited.
+	const previous: Array<{ hourStart: Date | null }> = await sequelize.query(
+		`SELECT NULL::timestamptz AS "hourStart" FROM pg_advisory_xact_lock(hashtextextended(:studentId, 0));
+		 WITH removed AS (DELETE FROM metrics WHERE video_id = :videoId RETURNING ts, kind)
+		 SELECT DISTINCT date_trunc('hour', ts, 'UTC') AS "hourStart" FROM removed WHERE kind = 'summary'`,
+		{ replacements: { studentId, videoId }, type: QueryTypes.SELECT, transaction }
 	);
-	await sequelize.query("DELETE FROM metrics WHERE video_id = $1", { bind: [videoId], transaction });
+	if (mode.via === "copy") await copyRecordingMetrics(transaction, recording, mode.partitions);
+	else await insertRecordingMetrics(sequelize, transaction, recording);
+	const hours = new Set(previous.flatMap(({ hourStart }) => (hourStart ? [Math.floor(new Date(hourStart).getTime() / HOUR_MS) * HOUR_MS] : [])));
+	hours.add(Math.floor(recordedAt.getTime() / HOUR_MS) * HOUR_MS);
+	await refreshHourlyRollups(sequelize, transaction, studentId, [...hours].map((ms) => new Date(ms)));
+}
+
+/** The transaction's own connection: COPY has to run on it to be part of the transaction. */
+function connectionOf(transaction: Transaction): pg.Client {
+	return (transaction as unknown as { connection: pg.Client }).connection;
+}
+
+async function copyRecordingMetrics(transaction: Transaction, recording: RecordingMetrics, partitions: ReadonlyMap<number, string>): Promise<void> {
+	const { videoId, sessionId, studentId, recordedAt, analysis } = recording;
+	const copies = encodeMetricCopy({ videoId, sessionId, studentId, recordedAt, analyserVersion: analysis.analyserVersion }, metricSeriesOf(recording), partitions);
+	const client = connectionOf(transaction);
+	for (const [partition, rows] of copies) {
+		// The partition's name is PostgreSQL's own quoted regclass text (etude_ensure_metrics_partition).
+		await pipeline(Readable.from([rows]), client.query(copyFrom(`COPY ${partition} (${METRIC_COPY_COLUMNS.join(", ")}) FROM STDIN WITH (FORMAT binary)`)));
+	}
+}
+
+async function insertRecordingMetrics(sequelize: Sequelize, transaction: Transaction, recording: RecordingMetrics): Promise<void> {
+	const { videoId, sessionId, studentId, recordedAt, analysis } = recording;
 	const points = metricPointsOf(recording);
 	await sequelize.query(
 		`INSERT INTO metrics (session_id, student_id, video_id, analyser_version, kind, metric_key, metric_val, unit, ts)
@@ -115,9 +160,6 @@ export async function replaceRecordingMetrics(sequelize: Sequelize, transaction:
 			transaction
 		}
 	);
-	const hours = new Set(previous.map((row) => Math.floor(new Date(row.hourStart).getTime() / HOUR_MS) * HOUR_MS));
-	hours.add(Math.floor(recordedAt.getTime() / HOUR_MS) * HOUR_MS);
-	await refreshHourlyRollups(sequelize, transaction, studentId, [...hours].map((ms) => new Date(ms)));
 }
 
 /** Deletes every point and the analysis of the given videos, then recomputes the rollups they fed. */
@@ -132,21 +174,27 @@ export async function removeRecordingMetrics(sequelize: Sequelize, transaction: 
 	await refreshHourlyRollups(sequelize, transaction, studentId, previous.map((row) => new Date(row.hourStart)));
 }
 
+/** One statement: the hours' rollups rewritten from the summary rows, and those of hours now without any removed. */
 async function refreshHourlyRollups(sequelize: Sequelize, transaction: Transaction, studentId: string, hourStarts: Date[]): Promise<void> {
 	if (hourStarts.length === 0) return;
 	const times = hourStarts.map((hour) => hour.getTime());
-	const bind = [studentId, hourStarts, new Date(Math.min(...times)), new Date(Math.max(...times) + HOUR_MS)];
-	await sequelize.query("DELETE FROM metric_rollups_hourly WHERE student_id = $1 AND hour_start = ANY($2::timestamptz[]) AND hour_start >= $3 AND hour_start < $4", {
-		bind,
-		transaction
-	});
 	await sequelize.query(
-		`INSERT INTO metric_rollups_hourly (student_id, hour_start, metric_key, recording_count, value_count, value_sum, value_min, value_max)
-		 SELECT student_id, date_trunc('hour', ts, 'UTC'), metric_key, count(*), count(metric_val), coalesce(sum(metric_val), 0), min(metric_val), max(metric_val)
-		 FROM metrics
-		 WHERE kind = 'summary' AND student_id = $1 AND date_trunc('hour', ts, 'UTC') = ANY($2::timestamptz[]) AND ts >= $3 AND ts < $4
-		 GROUP BY 1, 2, 3`,
-		{ bind, transaction }
+		`WITH fresh AS (
+		   SELECT student_id, date_trunc('hour', ts, 'UTC') AS hour_start, metric_key, count(*) AS recording_count, count(metric_val) AS value_count,
+		          coalesce(sum(metric_val), 0) AS value_sum, min(metric_val) AS value_min, max(metric_val) AS value_max
+		   FROM metrics
+		   WHERE kind = 'summary' AND student_id = $1 AND date_trunc('hour', ts, 'UTC') = ANY($2::timestamptz[]) AND ts >= $3 AND ts < $4
+		   GROUP BY 1, 2, 3
+		 ), written AS (
+		   INSERT INTO metric_rollups_hourly (student_id, hour_start, metric_key, recording_count, value_count, value_sum, value_min, value_max)
+		   SELECT * FROM fresh
+		   ON CONFLICT (student_id, hour_start, metric_key) DO UPDATE SET recording_count = EXCLUDED.recording_count, value_count = EXCLUDED.value_count,
+		     value_sum = EXCLUDED.value_sum, value_min = EXCLUDED.value_min, value_max = EXCLUDED.value_max
+		 )
+		 DELETE FROM metric_rollups_hourly r
+		 WHERE r.student_id = $1 AND r.hour_start = ANY($2::timestamptz[]) AND r.hour_start >= $3 AND r.hour_start < $4
+		   AND NOT EXISTS (SELECT FROM fresh f WHERE f.hour_start = r.hour_start AND f.metric_key = r.metric_key)`,
+		{ bind: [studentId, hourStarts, new Date(Math.min(...times)), new Date(Math.max(...times) + HOUR_MS)], transaction }
 	);
 }
 
@@ -158,4 +206,14 @@ export async function removeStudentMetrics(sequelize: Sequelize, transaction: Tr
 	);
 	await sequelize.query("DELETE FROM metric_analyses WHERE student_id = $1", { bind: [studentId], transaction });
 	await sequelize.query("DELETE FROM metric_rollups_hourly WHERE student_id = $1", { bind: [studentId], transaction });
+}
+
+/** Everything stored about a student as rows, by table, for an export. */
+export async function studentMetricTables(sequelize: Sequelize, transaction: Transaction, studentId: string): Promise<Record<string, object[]>> {
+	const select = (sql: string) => sequelize.query<object>(sql, { bind: [studentId], type: QueryTypes.SELECT, transaction });
+	return {
+		metric_analyses: await select("SELECT * FROM metric_analyses WHERE student_id = $1 ORDER BY recorded_at"),
+		metrics: await select("SELECT * FROM metrics WHERE student_id = $1 ORDER BY video_id, kind, metric_key, ts"),
+		metric_rollups_hourly: await select("SELECT * FROM metric_rollups_hourly WHERE student_id = $1 ORDER BY hour_start, metric_key")
+	};
 }

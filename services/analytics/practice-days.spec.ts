@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addDays, daysBetween, isCalendarDate, practiceStreakDays } from "./practice-days";
+import { addDays, daysBetween, isCalendarDate, isoWeekday, practiceStreakDays } from "./practice-days";
 
 describe("practice days", () => {
 	it("counts the streak back from today", () => {
@@ -21,5 +21,20 @@ describe("practice days", () => {
 	it("accepts only dates that exist", () => {
 		expect(["2026-02-28", "2028-02-29"].map(isCalendarDate)).toEqual([true, true]);
 		expect(["2026-02-29", "2026-13-01", "2026-1-01", "yesterday"].map(isCalendarDate)).toEqual([false, false, false, false]);
+	});
+
+	it("counts days as the Gregorian calendar does, every day from 1600 to 2400, and names their weekdays", () => {
+		const DAY_MS = 86_400_000;
+		const first = Date.UTC(1600, 0, 1) / DAY_MS;
+		const last = Date.UTC(2400, 11, 31) / DAY_MS;
+		let date = "1600-01-01";
+		for (let day = first; day <= last; day++) {
+			const expected = new Date(day * DAY_MS).toISOString().slice(0, 10);
+			if (date !== expected) throw new Error(`day ${day}: ${date}, expected ${expected}`);
+			if (isoWeekday(date) !== (new Date(day * DAY_MS).getUTCDay() || 7)) throw new Error(`weekday of ${date}`);
+			date = addDays(date, 1);
+		}
+		expect(addDays("2400-12-31", -(last - first))).toBe("1600-01-01");
+		expect(isoWeekday("2026-12-01")).toBe(2);
 	});
 });

@@ -69,3 +69,6 @@ export class MediaOperationAbortedError extends Errors.MoleculerClientError {
 		super(`Stopped before ffmpeg could ${operation}.`, 499, "ERR_MEDIA_ABORTED", { operation });
 	}
 }
+
+/** A forum image or clip outside what the community embeds; `type` is the code the app shows. */
+export class ForumMediaRejectedError extends RecordingRejectedError {}

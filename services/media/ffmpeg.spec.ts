@@ -53,7 +53,7 @@ beforeAll(async () => {
 	clips.png = await generateStillImage(inWorkDir("picture.png"));
 	clips.jpeg = await generateStillImage(inWorkDir("picture.jpg"));
 	clips.audioOnly = inWorkDir("audio-only.m4a");
-	execFileSync("/usr/bin/ffmpeg", ["-v", "error", "-y", "-i", clips.landscape, "-vn", "-c:a", "copy", clips.audioOnly]);
+	execFileSync("ffmpeg", ["-v", "error", "-y", "-i", clips.landscape, "-vn", "-c:a", "copy", clips.audioOnly]);
 }, 60_000);
 
 afterAll(async () => {

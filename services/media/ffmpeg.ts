@@ -92,16 +92,31 @@ const STILL_IMAGE_FORMAT = /(^|,)(image2|[a-z0-9]+_pipe)(,|$)/;
 // when over 5 % of the promised bytes are missing: rejecting a good recording is worse than missing a tiny cut.
 const TRUNCATION_TOLERANCE = 0.95;
 
-function ffmpegPath(): string {
-	return process.env.FFMPEG_PATH ?? "/usr/bin/ffmpeg";
+export interface FfmpegBinaries {
+	ffmpeg: string;
+	ffprobe: string;
 }
 
-function ffprobePath(): string {
-	return process.env.FFPROBE_PATH ?? "/usr/bin/ffprobe";
+// Bare names are looked up on the PATH; the media service sets what the configuration says.
+let binaries: FfmpegBinaries = { ffmpeg: "ffmpeg", ffprobe: "ffprobe" };
+
+/** Which ffmpeg and ffprobe this process runs (FFMPEG_PATH / FFPROBE_PATH, default: found on the PATH). */
+export function useFfmpegBinaries(configured: FfmpegBinaries): void {
+	binaries = configured;
+}
+
+/**
+ * An upload read in place over HTTP (a presigned S3 URL) must not fail on a dropped connection or a
+ * passing 5xx: the recording would be rejected and its bytes deleted. ffmpeg reconnects and resumes
+ * at its offset instead.
+ */
+function inputOptionsOf(input: string): string[] {
+	if (!/^https?:\/\//.test(input)) return [];
+	return ["-reconnect", "1", "-reconnect_on_network_error", "1", "-reconnect_on_http_error", "5xx", "-reconnect_delay_max", "10"];
 }
 
 function newCommand(input: string): FfmpegCommand {
-	return ffmpeg(input).setFfmpegPath(ffmpegPath()).setFfprobePath(ffprobePath());
+	return ffmpeg(input).inputOptions(inputOptionsOf(input)).setFfmpegPath(binaries.ffmpeg).setFfprobePath(binaries.ffprobe);
 }
 
 /**
@@ -110,7 +125,7 @@ function newCommand(input: string): FfmpegCommand {
  * does not wait for that.
  */
 export async function warmUpFfmpeg(): Promise<void> {
-	const command = ffmpeg().setFfmpegPath(ffmpegPath());
+	const command = ffmpeg().setFfmpegPath(binaries.ffmpeg);
 	await new Promise<void>((resolve, reject) => command.availableFormats((error) => (error ? reject(error) : resolve())));
 	await new Promise<void>((resolve, reject) => command.availableEncoders((error) => (error ? reject(error) : resolve())));
 }
@@ -156,13 +171,16 @@ function describeVideo(stream: FfprobeStream): VideoStreamInfo {
 
 function ffprobe(input: string): Promise<FfprobeData> {
 	return new Promise((resolve, reject) => {
-		newCommand(input).ffprobe((error: Error | null, data: FfprobeData) => (error ? reject(error) : resolve(data)));
+		newCommand(input).ffprobe(inputOptionsOf(input), (error: Error | null, data: FfprobeData) => (error ? reject(error) : resolve(data)));
 	});
 }
 
-/** Streams, duration and format of a media file; rejects with ERR_NOT_DECODABLE when ffprobe cannot read it. */
-export async function probeMedia(input: string): Promise<MediaProbe> {
-	const { size: sizeBytes } = await stat(input);
+/**
+ * Streams, duration and format of a media file (a path, or a URL with its size); rejects with
+ * ERR_NOT_DECODABLE when ffprobe cannot read it.
+ */
+export async function probeMedia(input: string, knownSizeBytes?: number): Promise<MediaProbe> {
+	const sizeBytes = knownSizeBytes ?? (await stat(input)).size;
 	if (sizeBytes === 0) throw new NotDecodableError("the file is empty");
 	let data: FfprobeData;
 	try {
@@ -208,9 +226,9 @@ function isTruncatedMp4(data: FfprobeData, sizeBytes: number): boolean {
  * Accepts a recording we can process or rejects it with a reason a student can act on
  * (ERR_NOT_DECODABLE, ERR_NO_VIDEO_STREAM, ERR_NO_AUDIO_TRACK, ERR_DURATION_OUT_OF_RANGE, ERR_RESOLUTION_TOO_LARGE).
  */
-export async function validateRecording(input: string, limits: Partial<RecordingLimits> = {}): Promise<MediaProbe> {
+export async function validateRecording(input: string, limits: Partial<RecordingLimits> = {}, knownSizeBytes?: number): Promise<MediaProbe> {
 	const { minDurationSeconds, maxDurationSeconds, maxLongSidePx, maxShortSidePx } = { ...DEFAULT_RECORDING_LIMITS, ...limits };
-	const probe = await probeMedia(input);
+	const probe = await probeMedia(input, knownSizeBytes);
 	if (probe.isTruncated) {
 		throw new NotDecodableError("the file is cut off before its end; upload it again");
 	}
@@ -274,8 +292,8 @@ export async function extractAudioWav(input: string, output: string, options: Me
 	await runCommand(command, { ...options, operation: "extract the audio" });
 }
 
-/** A JPEG at 1 s (or 10 % in, for clips under 10 s), at most 640 px wide, upright. */
-export async function extractThumbnail(input: string, output: string, options: MediaOperationOptions = {}): Promise<void> {
+/** A JPEG at 1 s (or 10 % in, for clips under 10 s), at most 640 px wide (or `maxWidthPx`), upright. */
+export async function extractThumbnail(input: string, output: string, options: MediaOperationOptions & { maxWidthPx?: number } = {}): Promise<void> {
 	const probe = options.probe ?? (await probeMedia(input));
 	const atSeconds = Math.min(1, (probe.durationSeconds ?? 0) * 0.1);
 	await mkdir(path.dirname(output), { recursive: true });
@@ -285,7 +303,7 @@ export async function extractThumbnail(input: string, output: string, options: M
 		.outputOptions([
 			"-map", "0:v:0",
 			"-frames:v", "1",
-			"-vf", `scale=w='min(${THUMBNAIL_MAX_WIDTH_PX},iw)':h=-2`,
+			"-vf", `scale=w='min(${options.maxWidthPx ?? THUMBNAIL_MAX_WIDTH_PX},iw)':h=-2`,
 			"-q:v", "3",
 			"-f", "image2",
 			"-update", "1"
@@ -293,10 +311,21 @@ export async function extractThumbnail(input: string, output: string, options: M
 	await runCommand(command, { ...options, operation: "extract a thumbnail" });
 }
 
-/** fMP4 (CMAF) segments: one init.mp4, then segment-NNN.m4s of ~6 s each. */
+/**
+ * fMP4 (CMAF) segments: one init.mp4, then segment-NNN.m4s of ~6 s each.
+ *
+ * Both renditions put the first video frame at presentation time 0, so a time in the recording
+ * (a feedback pin) is the same on either. By default ffmpeg shifts a rendition by whatever makes its
+ * timestamps non-negative, which differs between them: the AAC priming of a stream copy (~21 ms)
+ * and x264's B-frame delay in the 720p transcode (~67 ms), written as empty edits. Instead nothing
+ * is shifted, and B-frames get negative composition offsets (trun version 1), so the first frame
+ * shows at 0 whether or not a player applies edit lists (hls.js reads the fragments' own times).
+ */
 function hlsOutputOptions(outDir: string): string[] {
 	return [
+		"-avoid_negative_ts", "disabled",
 		"-f", "hls",
+		"-hls_segment_options", "movflags=+negative_cts_offsets",
 		"-hls_time", String(HLS_SEGMENT_SECONDS),
 		"-hls_playlist_type", "vod",
 		"-hls_segment_type", "fmp4",
@@ -305,20 +334,22 @@ function hlsOutputOptions(outDir: string): string[] {
 	];
 }
 
+/** The short side scaled to `shortSide` px (never up), both sides even as H.264 needs. */
+function shortSideScale(shortSide: number): string {
+	// ffmpeg has already applied the rotation (autorotate), so iw/ih are the upright size.
+	return `scale=w='if(gte(iw,ih),-2,trunc(min(${shortSide},iw)/2)*2)'` + `:h='if(gte(iw,ih),trunc(min(${shortSide},ih)/2)*2,-2)'`;
+}
+
 /**
  * Output options of the 720p rendition: libx264 veryfast and AAC, the short side scaled to 720 px
  * (never up), keyframes every 6 s so segments cut cleanly. Exported so the benchmark's plain-ffmpeg
  * baseline runs exactly these settings.
  */
 export function hls720pOutputOptions(outDir: string): string[] {
-	const shortSide = HLS_720P_SHORT_SIDE_PX;
-	// ffmpeg has already applied the rotation (autorotate), so iw/ih are the upright size.
-	const scale =
-		`scale=w='if(gte(iw,ih),-2,trunc(min(${shortSide},iw)/2)*2)'` + `:h='if(gte(iw,ih),trunc(min(${shortSide},ih)/2)*2,-2)'`;
 	return [
 		"-map", "0:v:0",
 		"-map", "0:a:0",
-		"-vf", scale,
+		"-vf", shortSideScale(HLS_720P_SHORT_SIDE_PX),
 		"-c:v", "libx264",
 		"-preset", "veryfast",
 		"-pix_fmt", "yuv420p",
@@ -337,16 +368,27 @@ export function hls720pOutputOptions(outDir: string): string[] {
  */
 export async function packageHlsStreamCopy(input: string, outDir: string, options: MediaOperationOptions = {}): Promise<HlsRendition> {
 	const probe = options.probe ?? (await probeMedia(input));
-	if (probe.video?.codec !== "h264" || probe.audio?.codec !== "aac") {
-		throw new StreamCopyUnsupportedError(probe.video?.codec, probe.audio?.codec);
-	}
+	if (!canStreamCopy(probe)) throw new StreamCopyUnsupportedError(probe.video?.codec, probe.audio?.codec);
+	return { playlistPath: await streamCopyHls(input, outDir, options), rotationDegrees: probe.video!.rotationDegrees };
+}
+
+/** Whether packageHlsStreamCopy can package the recording: H.264 video with AAC sound. */
+export function canStreamCopy(probe: MediaProbe): boolean {
+	return probe.video?.codec === "h264" && probe.audio?.codec === "aac";
+}
+
+/**
+ * The stream copy itself, without looking at the codecs first: lets a caller start it while the
+ * probe still runs and keep the result only if canStreamCopy says so. Returns the playlist's path.
+ */
+export async function streamCopyHls(input: string, outDir: string, options: MediaOperationOptions = {}): Promise<string> {
 	await mkdir(outDir, { recursive: true });
 	const playlistPath = path.join(outDir, "index.m3u8");
 	const command = newCommand(input)
 		.output(playlistPath)
 		.outputOptions(["-map", "0:v:0", "-map", "0:a:0", "-c", "copy", ...hlsOutputOptions(outDir)]);
 	await runCommand(command, { ...options, operation: "package the video for streaming" });
-	return { playlistPath, rotationDegrees: probe.video.rotationDegrees };
+	return playlistPath;
 }
 
 /** The 720p HLS rendition (see hls720pOutputOptions), reporting progress and stoppable through `signal`. */
@@ -357,4 +399,92 @@ export async function transcodeHls720p(input: string, outDir: string, options: T
 	const command = newCommand(input).output(playlistPath).outputOptions(hls720pOutputOptions(outDir));
 	await runCommand(command, { ...options, durationSeconds: probe.durationSeconds, operation: "convert the video to 720p" });
 	return { playlistPath, rotationDegrees: 0 };
+}
+
+/** What the community embeds: pictures re-encoded to at most this on the long side, clips this short. */
+export const FORUM_MEDIA_LIMITS = {
+	imageMaxLongSidePx: 1600,
+	/**
+	 * A picture larger than this on a side is refused from its header, before it is decoded: a small file
+	 * can declare a huge picture (a decompression bomb). 8192 px leaves room for a 48 MP phone (8000 × 6000).
+	 */
+	imageMaxInputSidePx: 8192,
+	clipMaxDurationSeconds: 60,
+	clipShortSidePx: 720,
+	posterMaxWidthPx: 1280
+} as const;
+
+/** A picture we can decode (any still format ffmpeg reads, or the first frame of an animation), else ERR_NOT_DECODABLE/ERR_RESOLUTION_TOO_LARGE. */
+export async function validateForumImage(input: string, knownSizeBytes?: number): Promise<MediaProbe> {
+	const probe = await probeMedia(input, knownSizeBytes);
+	if (!probe.video) throw new NotDecodableError("it holds no picture");
+	const { displayWidth, displayHeight } = probe.video;
+	const maxSide = FORUM_MEDIA_LIMITS.imageMaxInputSidePx;
+	if (displayWidth === 0 || displayHeight === 0) throw new NotDecodableError("the picture has no size");
+	if (Math.max(displayWidth, displayHeight) > maxSide) throw new ResolutionTooLargeError(displayWidth, displayHeight, maxSide, maxSide);
+	return probe;
+}
+
+/** A clip with a moving picture of at most a minute (sound optional), else the recording codes. */
+export async function validateForumClip(input: string, knownSizeBytes?: number): Promise<MediaProbe> {
+	const probe = await probeMedia(input, knownSizeBytes);
+	if (probe.isTruncated) throw new NotDecodableError("the file is cut off before its end; upload it again");
+	if (!probe.video) throw new NoVideoStreamError("it holds sound only");
+	if (probe.isStillImage) throw new NoVideoStreamError("it is a still picture, not a video");
+	const maxSeconds = FORUM_MEDIA_LIMITS.clipMaxDurationSeconds;
+	if (probe.durationSeconds === undefined || probe.durationSeconds <= 0 || probe.durationSeconds > maxSeconds) {
+		throw new DurationOutOfRangeError(probe.durationSeconds, 0, maxSeconds);
+	}
+	return probe;
+}
+
+/**
+ * The picture decoded and encoded again as a baseline JPEG, at most 1600 px on the long side (never
+ * up): only pixels survive. `-map_metadata -1` and the JPEG encoder, which writes no EXIF, drop the
+ * camera's metadata (GPS included); a second stream, a comment or a trailing payload is not decoded,
+ * so it is not written either.
+ */
+export async function encodeForumImage(input: string, output: string, options: MediaOperationOptions = {}): Promise<void> {
+	const side = FORUM_MEDIA_LIMITS.imageMaxLongSidePx;
+	await mkdir(path.dirname(output), { recursive: true });
+	const command = newCommand(input)
+		.output(output)
+		.outputOptions([
+			"-map", "0:v:0",
+			"-frames:v", "1",
+			"-map_metadata", "-1",
+			"-vf", `scale=w='min(${side},iw)':h='min(${side},ih)':force_original_aspect_ratio=decrease,format=yuvj420p`,
+			"-c:v", "mjpeg",
+			"-q:v", "3",
+			"-f", "image2",
+			"-update", "1"
+		]);
+	await runCommand(command, { ...options, operation: "re-encode the picture" });
+}
+
+/**
+ * A small MP4 that plays in every browser: H.264 (short side at most 720 px, never up) and AAC when
+ * the clip has sound, the index first (`+faststart`) so playback starts before the whole file is
+ * read, no metadata of the original.
+ */
+export async function encodeForumClip(input: string, output: string, options: TranscodeOptions = {}): Promise<void> {
+	const probe = options.probe ?? (await probeMedia(input));
+	await mkdir(path.dirname(output), { recursive: true });
+	const audio = probe.audio ? ["-map", "0:a:0", "-c:a", "aac", "-b:a", "96k", "-ac", "2"] : ["-an"];
+	const command = newCommand(input)
+		.output(output)
+		.outputOptions([
+			"-map", "0:v:0",
+			...audio,
+			"-map_metadata", "-1",
+			"-t", String(FORUM_MEDIA_LIMITS.clipMaxDurationSeconds),
+			"-vf", shortSideScale(FORUM_MEDIA_LIMITS.clipShortSidePx),
+			"-c:v", "libx264",
+			"-preset", "veryfast",
+			"-crf", "28",
+			"-pix_fmt", "yuv420p",
+			"-movflags", "+faststart",
+			"-f", "mp4"
+		]);
+	await runCommand(command, { ...options, durationSeconds: probe.durationSeconds, operation: "convert the clip" });
 }

@@ -1,33 +1,28 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
-import { EtudeClientError } from "../../lib/errors";
+import { linkSignature, verifyLinkSignature, VIEWER_LINK_LIFETIME_SECONDS } from "./signed-links";
 
 export type Rendition = "quick" | "720p";
 export const RENDITIONS: readonly Rendition[] = ["quick", "720p"];
 
 /** How long a playback link handed to the owner or a linked teacher stays valid. */
-export const PLAYBACK_URL_LIFETIME_SECONDS = 3600;
+export const PLAYBACK_URL_LIFETIME_SECONDS = VIEWER_LINK_LIFETIME_SECONDS;
 
-function signature(videoId: string, rendition: Rendition, expiresAtEpochSeconds: number, secret: string): string {
-	return createHmac("sha256", secret).update(`${videoId}\n${rendition}\n${expiresAtEpochSeconds}`).digest("base64url");
+function signature(videoId: string, rendition: Rendition, viewerId: string, expiresAtEpochSeconds: number, secret: string): string {
+	return linkSignature(secret, [videoId, rendition, viewerId, expiresAtEpochSeconds]);
 }
 
 /**
  * A playlist address that works without an Authorization header (Safari's native HLS player
  * sends none): the right to watch is the signature, issued only to people who may read the
- * session, and it expires.
+ * session, and it expires. It names whom it was issued to, so that it stops working the moment
+ * that person may no longer watch (a teacher unlinked), not an hour later.
  */
-export function signedPlaylistPath(videoId: string, rendition: Rendition, secret: string, now = Date.now()): string {
+export function signedPlaylistPath(videoId: string, rendition: Rendition, viewerId: string, secret: string, now = Date.now()): string {
 	const expires = Math.floor(now / 1000) + PLAYBACK_URL_LIFETIME_SECONDS;
-	return `/api/videos/${videoId}/hls/${rendition}.m3u8?expires=${expires}&signature=${signature(videoId, rendition, expires, secret)}`;
+	return `/api/videos/${videoId}/hls/${rendition}.m3u8?viewer=${viewerId}&expires=${expires}&signature=${signature(videoId, rendition, viewerId, expires, secret)}`;
 }
 
-export function verifyPlaylistSignature(videoId: string, rendition: Rendition, expires: number, given: string, secret: string): void {
-	const expected = Buffer.from(signature(videoId, rendition, expires, secret));
-	const actual = Buffer.from(given);
-	if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
-		throw new EtudeClientError("This playback link is not valid", 403, "ERR_PLAYBACK_LINK_INVALID");
-	}
-	if (expires * 1000 < Date.now()) throw new EtudeClientError("This playback link has expired; reopen the session", 403, "ERR_PLAYBACK_LINK_EXPIRED");
+export function verifyPlaylistSignature(videoId: string, rendition: Rendition, viewerId: string, expires: number, given: string, secret: string): void {
+	verifyLinkSignature(secret, [videoId, rendition, viewerId, expires], expires, given, { invalid: "ERR_PLAYBACK_LINK_INVALID", expired: "ERR_PLAYBACK_LINK_EXPIRED" }, "playback");
 }
 
 /**

@@ -3,8 +3,11 @@ import { Errors, type Context, type ServiceSchema } from "moleculer";
 import { DataTypes, QueryTypes, type Sequelize, type Transaction } from "sequelize";
 import type { EtudeMeta } from "../../lib/actor";
 import { ConflictError, EtudeClientError, NotFoundError, ValidationFailedError } from "../../lib/errors";
-import { isValidTimezone } from "../../lib/timezones";
-import { DbMixin, type DatabaseActor } from "../../mixins/db.mixin";
+import { sqlArray } from "../../lib/db/sql-arrays";
+import { publishDomainEvent } from "../../lib/domain-events";
+import { isValidTimezone, localDaysSpan, studentBatchRule } from "../../lib/timezones";
+import { DbMixin, type PersonActor } from "../../mixins/db.mixin";
+import { PersonalDataMixin, type PersonalDataExport } from "../../mixins/personal-data.mixin";
 import type { VideoView } from "../media/media.service";
 import { UPLOAD_PATH } from "../media/paths";
 import type { TagSummary } from "./tags.service";
@@ -66,10 +69,43 @@ interface SessionFields {
 
 type SessionContext<P = Record<string, never>> = Context<P, EtudeMeta>;
 
-const SESSION_COLUMNS = `s.id, s.student_id AS "studentId", s.focus, s.start_ts AS "startedAt", s.end_ts AS "endedAt",
-	s.self_rating AS "selfRating", s.note, s.created_at AS "createdAt", s.updated_at AS "updatedAt", s.deleted_at AS "deletedAt",
+/** A student and the local calendar days [from, to] wanted, in their zone. */
+interface StudentWindow {
+	studentId: string;
+	timezone: string;
+	from: string;
+	to: string;
+}
+
+export interface StudentPracticeDay {
+	studentId: string;
+	date: string;
+	focus: PracticeFocus;
+	minutes: number;
+	sessions: number;
+}
+
+const calendarDate = { type: "string", pattern: /^\d{4}-\d{2}-\d{2}$/ };
+
+const SESSION_FIELDS = `s.id, s.student_id AS "studentId", s.focus, s.start_ts AS "startedAt", s.end_ts AS "endedAt",
+	s.self_rating AS "selfRating", s.note, s.created_at AS "createdAt", s.updated_at AS "updatedAt", s.deleted_at AS "deletedAt"`;
+const SESSION_COLUMNS = `${SESSION_FIELDS},
 	COALESCE((SELECT array_agg(st.tag_id ORDER BY st.tag_id) FROM session_tags st WHERE st.session_id = s.id), '{}') AS "tagIds"`;
 const SESSION_BY_ID = `SELECT ${SESSION_COLUMNS} FROM practice_sessions s WHERE s.id = :id`;
+
+/**
+ * A create in one round trip (its RLS settings lead the same query, one implicit transaction): the
+ * row, its tags, then the session as stored. The tags' policy must see the new session, so they are
+ * a statement of their own rather than a CTE beside the insert (a CTE shares the insert's snapshot).
+ * A row this transaction wrote has its id as `xmin`: that tells a new session from an existing one
+ * with the same id (`created` false), and none comes back when row-level security hides the one
+ * holding it (someone else's id).
+ */
+const CREATED_HERE = "COALESCE(s.xmin = pg_current_xact_id_if_assigned()::xid, false)";
+const CREATE_SESSION = `INSERT INTO practice_sessions (id, student_id, focus, start_ts, end_ts, self_rating, note)
+	VALUES (:id, :studentId, :focus, :startedAt, :endedAt, :selfRating, :note) ON CONFLICT (id) DO NOTHING;
+	INSERT INTO session_tags (session_id, tag_id) SELECT s.id, unnest(:tagIds::uuid[]) FROM practice_sessions s WHERE s.id = :id AND ${CREATED_HERE};
+	SELECT ${SESSION_COLUMNS}, ${CREATED_HERE} AS created FROM practice_sessions s WHERE s.id = :id`;
 
 function defineModels(sequelize: Sequelize) {
 	const PracticeSession = sequelize.define(
@@ -146,7 +182,7 @@ function toView(
 export default function sessionsService(): ServiceSchema {
 	return {
 		name: "sessions",
-		mixins: [DbMixin(defineModels)],
+		mixins: [DbMixin(defineModels), PersonalDataMixin()],
 		settings: { rest: "/" },
 
 		actions: {
@@ -163,29 +199,27 @@ export default function sessionsService(): ServiceSchema {
 					const student = ctx.meta.user!;
 					const { id = randomUUID(), tagIds = [], ...fields } = ctx.params;
 					assertPlausibleTimes(fields.startedAt, fields.endedAt);
-					await ctx.call("tags.usableBy", { studentId: student.id, tagIds });
+					const tags: TagSummary[] = await ctx.call("tags.usableBy", { studentId: student.id, tagIds });
 
-					const { row, created } = await this.transactionAs(this.ownActor(ctx), async (transaction: Transaction) => {
-						const inserted = await this.sequelize.query(
-							`INSERT INTO practice_sessions (id, student_id, focus, start_ts, end_ts, self_rating, note)
-							 VALUES (:id, :studentId, :focus, :startedAt, :endedAt, :selfRating, :note)
-							 ON CONFLICT (id) DO NOTHING RETURNING id`,
-							{
-								replacements: { id, studentId: student.id, ...fields, selfRating: fields.selfRating ?? null, note: fields.note ?? "" },
-								type: QueryTypes.SELECT,
-								transaction
-							}
-						);
-						if (inserted.length > 0 && tagIds.length > 0) await this.replaceTags(id, tagIds, transaction);
-						return { row: await this.loadSession(id, transaction), created: inserted.length > 0 };
+					const [row]: Array<SessionRow & { created: boolean }> = await this.queryAs(this.ownActor(ctx), CREATE_SESSION, {
+						id,
+						studentId: student.id,
+						...fields,
+						selfRating: fields.selfRating ?? null,
+						note: fields.note ?? "",
+						tagIds: sqlArray(tagIds)
 					});
 
 					if (!row) throw new ConflictError("This id belongs to another session", "ERR_ID_CONFLICT");
 					if (row.deletedAt) throw new EtudeClientError("This session was deleted", 410, "ERR_SESSION_DELETED");
+					const { created, ...session } = row;
 					ctx.meta.$statusCode = created ? 201 : 200;
 					if (created) ctx.meta.$location = `/api/sessions/${id}`;
 					if (created) ctx.emit("sessions.created", { sessionId: id, studentId: student.id });
-					const [view] = await this.viewsOf(ctx, [row]);
+					// A session created just now has no recording yet, hence nothing analysed: no media or analytics call.
+					const [view] = created
+						? [toView(session, new Map(tags.map((tag) => [tag.id, tag])), {}, {})]
+						: await this.viewsOf(ctx, [session]);
 					// Where and how the app uploads this session's recording and sensor file (tus 1.0).
 					return { ...view, uploads: { endpoint: UPLOAD_PATH, metadata: { sessionId: id, kinds: ["video", "sensors"] } } };
 				}
@@ -207,7 +241,7 @@ export default function sessionsService(): ServiceSchema {
 				},
 				async handler(ctx: SessionContext<{ studentId?: string; from?: Date; to?: Date; focus?: PracticeFocus; tagId?: string; limit: number; offset: number }>) {
 					const user = ctx.meta.user!;
-					const actor: DatabaseActor = await this.actorFor(ctx);
+					const actor: PersonActor = await this.actorOf(ctx);
 					const studentId = ctx.params.studentId ?? user.id;
 					if (studentId !== user.id && !actor.readableStudentIds.includes(studentId)) {
 						throw new NotFoundError("Student", "ERR_STUDENT_NOT_FOUND");
@@ -276,7 +310,7 @@ export default function sessionsService(): ServiceSchema {
 					await this.transactionAs(this.ownActor(ctx), (transaction: Transaction) =>
 						this.models.primary.update({ deletedAt: new Date() }, { where: { id: ctx.params.id, deletedAt: null }, transaction })
 					);
-					ctx.emit("sessions.deleted", { sessionId: ctx.params.id, studentId: ctx.meta.user!.id });
+					await publishDomainEvent(this.broker, "sessions.deleted", { sessionId: ctx.params.id, studentId: ctx.meta.user!.id });
 					ctx.meta.$statusCode = 204;
 				}
 			},
@@ -289,7 +323,7 @@ export default function sessionsService(): ServiceSchema {
 				params: { $$strict: true, id: { type: "uuid" }, tagId: { type: "uuid" } },
 				async handler(ctx: SessionContext<{ id: string; tagId: string }>): Promise<PracticeSessionView> {
 					const current = ctx.locals.entity as SessionRow;
-					await ctx.call("tags.usableBy", { studentId: current.studentId, tagIds: [ctx.params.tagId] });
+					await ctx.call("tags.usableBy", { studentId: current.studentId, tagIds: [ctx.params.tagId], asEntity: true });
 					return this.changeTags(ctx, [...new Set([...current.tagIds, ctx.params.tagId])]);
 				}
 			},
@@ -309,43 +343,69 @@ export default function sessionsService(): ServiceSchema {
 			/** Practice minutes per local calendar day and focus, for dashboards. */
 			dailyMinutes: {
 				visibility: "public",
+				idempotent: true,
 				params: {
 					studentId: { type: "uuid" },
-					from: { type: "string", pattern: /^\d{4}-\d{2}-\d{2}$/ },
-					to: { type: "string", pattern: /^\d{4}-\d{2}-\d{2}$/ },
+					from: calendarDate,
+					to: calendarDate,
 					timezone: { type: "string", min: 1, max: 64 }
 				},
 				async handler(ctx: Context<{ studentId: string; from: string; to: string; timezone: string }>) {
-					const { studentId, from, to, timezone } = ctx.params;
-					if (!isValidTimezone(timezone)) throw new ValidationFailedError("Unknown time zone", [{ field: "timezone", message: "must be an IANA time zone" }]);
-					const rows: Array<{ date: string; focus: PracticeFocus; minutes: number; sessions: number }> = await this.sequelize.query(
-						`SELECT to_char(s.start_ts AT TIME ZONE :timezone, 'YYYY-MM-DD') AS date, s.focus,
-						        round(sum(extract(epoch FROM s.end_ts - s.start_ts)) / 60)::int AS minutes, count(*)::int AS sessions
-						 FROM practice_sessions s
-						 WHERE s.student_id = :studentId AND s.deleted_at IS NULL
-						   AND s.start_ts >= (:from::date)::timestamp AT TIME ZONE :timezone
-						   AND s.start_ts < ((:to::date) + 1)::timestamp AT TIME ZONE :timezone
-						 GROUP BY 1, 2 ORDER BY 1, 2`,
-						{ replacements: { studentId, from, to, timezone }, type: QueryTypes.SELECT }
-					);
-					return rows;
+					const { studentId, ...window } = ctx.params;
+					if (!isValidTimezone(window.timezone)) throw new ValidationFailedError("Unknown time zone", [{ field: "timezone", message: "must be an IANA time zone" }]);
+					const rows: StudentPracticeDay[] = await this.practiceDaysOf([{ studentId, ...window }]);
+					return rows.map(({ studentId: _student, ...day }) => day);
+				}
+			},
+
+			/**
+			 * Many students at once (a teacher's roster): practice minutes per local day and focus, each
+			 * student in their own zone and window, in one statement; and, unless `lastPractice` is
+			 * false (a look further back), when each last practised.
+			 */
+			practiceOfStudents: {
+				visibility: "public",
+				idempotent: true,
+				params: { students: studentBatchRule({ from: calendarDate, to: calendarDate }), lastPractice: { type: "boolean", optional: true, default: true } },
+				async handler(
+					ctx: Context<{ students: StudentWindow[]; lastPractice: boolean }>
+				): Promise<{ days: StudentPracticeDay[]; lastPracticeAt: Record<string, string> }> {
+					const { students, lastPractice } = ctx.params;
+					if (students.length === 0) return { days: [], lastPracticeAt: {} };
+					// The caller decided who may see these figures; this is the service's own read.
+					const [days, latest] = await Promise.all([
+						this.practiceDaysOf(students),
+						lastPractice ? this.queryAsSystem(
+							`SELECT w.student_id AS "studentId", l.start_ts AS "startedAt" FROM unnest(:studentIds::uuid[]) AS w(student_id)
+							 CROSS JOIN LATERAL (SELECT s.start_ts FROM practice_sessions s WHERE s.student_id = w.student_id AND s.deleted_at IS NULL
+							                     ORDER BY s.start_ts DESC LIMIT 1) l`,
+							{ studentIds: sqlArray(students.map((student) => student.studentId)) }
+						) as Promise<Array<{ studentId: string; startedAt: Date }>> : []
+					]);
+					return { days, lastPracticeAt: Object.fromEntries(latest.map((row) => [row.studentId, row.startedAt.toISOString()])) };
 				}
 			}
 		},
 
-		events: {
-			async "auth.user.deleted"(ctx: Context<{ userId: string; role: string }>) {
-				if (ctx.params.role !== "student") return;
-				await this.models.primary.update(
-					{ deletedAt: new Date() },
-					{ where: { studentId: ctx.params.userId, deletedAt: null } }
-				);
-			}
-		},
-
 		methods: {
+			async exportPersonalData(userId: string): Promise<PersonalDataExport> {
+				return this.asSystem(async (transaction: Transaction) => {
+					const sessions = await this.models.primary.findAll({ where: { studentId: userId }, order: [["startedAt", "ASC"]], raw: true, transaction });
+					const sessionTags = await this.sequelize.query(
+						"SELECT st.session_id AS \"sessionId\", st.tag_id AS \"tagId\" FROM session_tags st JOIN practice_sessions s ON s.id = st.session_id WHERE s.student_id = :userId",
+						{ replacements: { userId }, type: QueryTypes.SELECT, transaction }
+					);
+					return { tables: { practice_sessions: sessions, session_tags: sessionTags } };
+				});
+			},
+
+			/** Every session of the student, deleted ones included; their tags go with them (ON DELETE CASCADE). */
+			async purgePersonalData({ userId }: { userId: string }): Promise<void> {
+				await this.asSystem((transaction: Transaction) => this.models.primary.destroy({ where: { studentId: userId }, transaction }));
+			},
+
 			async findEntity(ctx: SessionContext<{ id: string }>): Promise<SessionRow> {
-				const actor: DatabaseActor = await this.actorFor(ctx);
+				const actor: PersonActor = await this.actorOf(ctx);
 				ctx.locals.actor = actor;
 				const [row]: SessionRow[] = await this.queryAs(actor, SESSION_BY_ID, { id: ctx.params.id });
 				if (!row || row.deletedAt) throw new NotFoundError("Practice session", "ERR_SESSION_NOT_FOUND");
@@ -357,19 +417,8 @@ export default function sessionsService(): ServiceSchema {
 			},
 
 			isLinkedTeacher(ctx: SessionContext): boolean {
-				const actor = ctx.locals.actor as DatabaseActor;
+				const actor = ctx.locals.actor as PersonActor;
 				return ctx.meta.user!.role === "teacher" && actor.readableStudentIds.includes((ctx.locals.entity as SessionRow).studentId);
-			},
-
-			ownActor(ctx: SessionContext): DatabaseActor {
-				return { userId: ctx.meta.user!.id, readableStudentIds: [] };
-			},
-
-			async actorFor(ctx: SessionContext): Promise<DatabaseActor> {
-				const user = ctx.meta.user!;
-				const readableStudentIds: string[] =
-					user.role === "teacher" ? await ctx.call("auth.linkedStudentIds", { teacherId: user.id }) : [];
-				return { userId: user.id, readableStudentIds };
 			},
 
 			async loadSession(id: string, transaction: Transaction): Promise<SessionRow | null> {
@@ -434,7 +483,34 @@ export default function sessionsService(): ServiceSchema {
 				return new Map(tags.map((tag) => [tag.id, tag]));
 			},
 
-			async countSessions(actor: DatabaseActor, studentId: string, conditions: string[], params: Record<string, unknown>): Promise<number> {
+			/**
+			 * Minutes per local day and focus; a session counts for the local day it started in. The
+			 * lateral sub-select, grouped on its own, is one index range scan per student: as a plain join
+			 * the planner cannot see how narrow each student's window is and reads the whole table.
+			 */
+			async practiceDaysOf(students: StudentWindow[]): Promise<StudentPracticeDay[]> {
+				const spans = students.map((student) => localDaysSpan(student.from, student.to, student.timezone));
+				return this.queryAsSystem(
+					`SELECT w.student_id AS "studentId", d.date, d.focus, d.minutes, d.sessions
+					 FROM unnest(:studentIds::uuid[], :timezones::text[], :froms::timestamptz[], :untils::timestamptz[]) AS w(student_id, timezone, from_ts, until_ts)
+					 CROSS JOIN LATERAL (
+					   SELECT to_char(s.start_ts AT TIME ZONE w.timezone, 'YYYY-MM-DD') AS date, s.focus,
+					          round(sum(extract(epoch FROM s.end_ts - s.start_ts)) / 60)::int AS minutes, count(*)::int AS sessions
+					   FROM practice_sessions s
+					   WHERE s.student_id = w.student_id AND s.deleted_at IS NULL AND s.start_ts >= w.from_ts AND s.start_ts < w.until_ts
+					   GROUP BY 1, 2) d
+					 ORDER BY 1, 2, 3`,
+					{
+						studentIds: sqlArray(students.map((student) => student.studentId)),
+						timezones: sqlArray(students.map((student) => student.timezone)),
+						// Instants, not dates turned into instants in SQL: see startOfLocalDay.
+						froms: sqlArray(spans.map((span) => span.from)),
+						untils: sqlArray(spans.map((span) => span.until))
+					}
+				);
+			},
+
+			async countSessions(actor: PersonActor, studentId: string, conditions: string[], params: Record<string, unknown>): Promise<number> {
 				const [result]: Array<{ total: string }> = await this.queryAs(
 					actor,
 					`SELECT count(*) AS total FROM practice_sessions s WHERE ${conditions.join(" AND ")}`,

@@ -4,13 +4,12 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { loadConfig } from "../../broker.config";
-import { startNode, type EtudeNode } from "../../lib/node";
+import type { EtudeNode } from "../../lib/node";
 import { createObjectStorage } from "../../lib/storage";
 import { objectStorageConfig } from "../../mixins/storage.mixin";
 import { audioReadyMessage, listenForAnalysisOutcomes, putCorruptTake, putSyntheticTake, waitUntil, type AnalysisOutcome } from "../../services/analytics/recording-fixtures";
 import { httpClient, practiceSession } from "../support/http-client";
-import { startTestApi, TEST_JWT_SECRET, type TestApi } from "../support/test-node";
+import { startTestApi, startTestWorker, type TestApi } from "../support/test-node";
 
 /**
  * Distributed, over NATS JetStream: the gateway node sends media.audio_ready while no analytics
@@ -30,17 +29,7 @@ function clusterEnvironment(extra: Record<string, string>): Record<string, strin
 }
 
 async function startWorker(nodeId: string): Promise<EtudeNode> {
-	return startNode(
-		loadConfig({
-			NODE_ENV: "test",
-			DATABASE_URL: inject("databaseUrl"),
-			DATABASE_POOL_MAX: "3",
-			JWT_SECRET: TEST_JWT_SECRET,
-			LOG_LEVEL: "warn",
-			SERVICES: "analytics",
-			...clusterEnvironment({ NODE_ID: nodeId })
-		})
-	);
+	return startTestWorker(inject("databaseUrl"), { SERVICES: "analytics", ...clusterEnvironment({ NODE_ID: nodeId }) });
 }
 
 beforeAll(async () => {

@@ -3,7 +3,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createObjectStorage, type ObjectStorage } from "../../lib/storage";
 import { objectStorageConfig } from "../../mixins/storage.mixin";
-import { PRACTICE_METRIC_NAMES } from "../../services/analytics/analyser";
+import { ANALYSER_VERSION, PRACTICE_METRIC_NAMES } from "../../services/analytics/analyser";
 import type { AudioReadyMessage } from "../../services/media/media.service";
 import { audioReadyMessage, listenForAnalysisOutcomes, putCorruptTake, putSensorFile, putSyntheticTake, waitUntil, type AnalysisOutcome } from "../../services/analytics/recording-fixtures";
 import { httpClient, practiceSession, type Account } from "../support/http-client";
@@ -88,7 +88,7 @@ describe("analysing a recording", () => {
 		const response = await http.request("GET", `/api/sessions/${take.session.id}/metrics`, { token: student.token });
 		expect(response.status).toBe(200);
 		const { summary, curves, analyserVersion, missing, durationMs } = response.body;
-		expect(analyserVersion).toBe("1.0.0");
+		expect(analyserVersion).toBe(ANALYSER_VERSION);
 		expect(Object.keys(summary).sort()).toEqual([...PRACTICE_METRIC_NAMES].sort());
 		expect(summary.tempoBpm).toBeCloseTo(120, 0);
 		expect(summary.onsetCount).toBe(16);
@@ -120,7 +120,7 @@ describe("analysing a recording", () => {
 			{ sessionIds: [take.session.id, unknownSession] }
 		);
 		expect(Object.keys(summaries)).toEqual([take.session.id]);
-		expect(summaries[take.session.id]!.analyserVersion).toBe("1.0.0");
+		expect(summaries[take.session.id]!.analyserVersion).toBe(ANALYSER_VERSION);
 		expect(summaries[take.session.id]!.metrics.tempoBpm).toBeCloseTo(120, 0);
 	});
 
@@ -166,7 +166,7 @@ describe("lifecycle", () => {
 		expect((await database.query("SELECT 1 FROM metric_analyses WHERE video_id = $1", [message.videoId])).rows).toHaveLength(0);
 	});
 
-	it("deletes every metric, analysis and rollup of a student who deletes the account", async () => {
+	it("deletes every metric, analysis and rollup of a student whose account is purged", async () => {
 		const leaving = await http.register("student", "Leaving");
 		const { message } = await analysedTake(leaving, 100);
 		const remaining = async () =>
@@ -177,6 +177,10 @@ describe("lifecycle", () => {
 			)).rows[0].count;
 		expect(Number(await remaining())).toBeGreaterThan(0);
 		expect((await http.request("DELETE", "/api/me", { token: leaving.token, body: { password: "correct horse battery" } })).status).toBe(204);
+		// Kept through the grace period (signing in would restore them), purged after it.
+		expect(Number(await remaining())).toBeGreaterThan(0);
+		await database.query("UPDATE users SET deleted_at = now() - interval '8 days' WHERE id = $1", [leaving.id]);
+		await api.node.broker.call("auth.purgeDueAccounts");
 		await waitUntil(async () => Number(await remaining()) === 0, "the student's metrics to go");
 		expect(await storedRows(message.videoId)).toEqual({ summary: 0, curve: 0 });
 	});

@@ -83,7 +83,7 @@ describe("tokens", () => {
 
 	it("answers 401 with a code for expired, tampered, foreign and malformed access tokens", async () => {
 		const account = await http.register("student");
-		const identity = { id: account.id, role: "student" as const, name: "x" };
+		const identity = { id: account.id, role: "student" as const, name: "x", tokenEpoch: 0 };
 		const expired = signAccessToken(identity, TEST_JWT_SECRET, 1);
 		await new Promise((resolve) => setTimeout(resolve, 1100));
 		const [header, payload, signature] = account.token.split(".");
@@ -121,7 +121,7 @@ describe("the signed-in user", () => {
 		expect(roleChange.body.fields).toEqual([{ field: "role", message: "This field is not allowed." }]);
 	});
 
-	it("deletes the account only with the password, then refuses its tokens", async () => {
+	it("deletes the account only with the password, then refuses its tokens; signing in within the grace period takes it back", async () => {
 		const account = await http.register("student");
 		const wrong = await http.request("DELETE", "/api/me", { token: account.token, body: { password: "wrong" } });
 		expect(wrong.status).toBe(401);
@@ -130,7 +130,11 @@ describe("the signed-in user", () => {
 		expect((await http.request("GET", "/api/me", { token: account.token })).body.code).toBe("ERR_ACCOUNT_DELETED");
 		expect((await http.request("POST", "/api/auth/refresh", { body: { refreshToken: account.refreshToken } })).status).toBe(401);
 		const login = await http.request("POST", "/api/auth/login", { body: { email: account.email, password: "correct horse battery" } });
-		expect(login.status).toBe(401);
+		expect(login.status).toBe(200);
+		expect(login.body.deletionCancelled).toBe(true);
+		// The tokens from before the deletion stay ended.
+		expect((await http.request("GET", "/api/me", { token: account.token })).status).toBe(401);
+		expect((await http.request("GET", "/api/me", { token: login.body.token })).status).toBe(200);
 	});
 });
 
@@ -148,7 +152,9 @@ describe("teacher and student links", () => {
 		expect(linked.body).toEqual({ teacher: { id: teacher.id, name: "Ms Lee" } });
 		await http.request("POST", "/api/students/link", { token: student.token, body: { code: invite.body.code } });
 
-		expect((await http.request("GET", "/api/students", { token: teacher.token })).body).toEqual([{ id: student.id, name: "Tom" }]);
+		// Linking twice links once; each roster entry carries the student's practice besides the name.
+		const roster = (await http.request("GET", "/api/students", { token: teacher.token })).body;
+		expect(roster.map(({ id, name }: { id: string; name: string }) => ({ id, name }))).toEqual([{ id: student.id, name: "Tom" }]);
 		expect((await http.request("GET", "/api/teachers", { token: student.token })).body).toEqual([{ id: teacher.id, name: "Ms Lee" }]);
 	});
 

@@ -10,18 +10,45 @@ import { startTestApi, type TestApi } from "../support/test-node";
 let api: TestApi;
 let http: ReturnType<typeof httpClient>;
 let accounts: Record<"student" | "teacher", Account>;
-let operations: Array<{ method: string; path: string; permissions: string[] }>;
+let operations: Array<{ method: string; path: string; permissions: string[]; validBody: Record<string, unknown> }>;
+
+interface BodySchema {
+	type?: string | string[];
+	properties?: Record<string, BodySchema>;
+	required?: string[];
+	enum?: unknown[];
+	minimum?: number;
+	minLength?: number;
+	format?: string;
+}
+
+/**
+ * The smallest body the route's documented schema accepts (its required fields only), so that a
+ * request reaches the authorization check instead of stopping at validation (422).
+ */
+function sampleOf(schema: BodySchema | undefined): unknown {
+	const type = Array.isArray(schema?.type) ? schema.type[0] : schema?.type;
+	if (schema?.enum) return schema.enum[0];
+	if (type === "integer" || type === "number") return schema?.minimum ?? 0;
+	if (type === "boolean") return true;
+	if (type === "array") return [];
+	if (type === "string") return schema?.format === "uuid" ? randomUUID() : "x".repeat(Math.max(1, schema?.minLength ?? 1));
+	if (type === "object") return Object.fromEntries((schema?.required ?? []).map((name) => [name, sampleOf(schema?.properties?.[name])]));
+	return undefined;
+}
 
 beforeAll(async () => {
 	api = await startTestApi(inject("databaseUrl"));
 	http = httpClient(api.baseUrl);
 	accounts = { student: await http.register("student"), teacher: await http.register("teacher") };
 	const document = (await http.request("GET", "/api/openapi.json")).body;
-	operations = Object.entries(document.paths as Record<string, Record<string, { "x-permissions": string[] }>>).flatMap(([path, methods]) =>
+	type Operation = { "x-permissions": string[]; requestBody?: { content: { "application/json": { schema: BodySchema } } } };
+	operations = Object.entries(document.paths as Record<string, Record<string, Operation>>).flatMap(([path, methods]) =>
 		Object.entries(methods).map(([method, operation]) => ({
 			method: method.toUpperCase(),
 			path: path.replace(/\{\w+\}/g, () => randomUUID()),
-			permissions: operation["x-permissions"]
+			permissions: operation["x-permissions"],
+			validBody: (sampleOf(operation.requestBody?.content["application/json"].schema) ?? {}) as Record<string, unknown>
 		}))
 	);
 });
@@ -57,15 +84,27 @@ describe("authorization of every route", () => {
 	});
 
 	it("answers entity routes for someone else's (or no) entity with 404, never 200 or 500", async () => {
-		const entityRoutes = operations.filter((o) => o.permissions.some((p) => p.startsWith("$")));
+		const entityRoutes = operations.filter((o) => o.permissions.some((p) => p === "$owner" || p === "$linkedTeacher"));
 		expect(entityRoutes.length).toBeGreaterThan(0);
 		for (const operation of entityRoutes) {
 			for (const role of ["student", "teacher"] as const) {
 				const response = await http.request(operation.method, operation.path, {
 					token: accounts[role].token,
-					body: operation.method === "GET" || operation.method === "DELETE" || operation.method === "PUT" ? undefined : {}
+					body: operation.method === "GET" || operation.method === "DELETE" || operation.method === "PUT" ? undefined : operation.validBody
 				});
 				expect(response.status, `${role} ${operation.method} ${operation.path}`).toBe(404);
+			}
+		}
+	});
+
+	it("refuses the moderators' routes to everyone who is not a community moderator", async () => {
+		const moderatorRoutes = operations.filter((o) => o.permissions.includes("$moderator"));
+		expect(moderatorRoutes.length).toBeGreaterThan(0);
+		for (const operation of moderatorRoutes) {
+			for (const role of ["student", "teacher"] as const) {
+				const response = await http.request(operation.method, operation.path, { token: accounts[role].token, body: operation.method === "GET" ? undefined : operation.validBody });
+				expect(response.status, `${role} ${operation.method} ${operation.path}`).toBe(403);
+				expect(response.body.code).toBe("ERR_FORBIDDEN");
 			}
 		}
 	});

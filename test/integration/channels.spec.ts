@@ -59,3 +59,20 @@ describe("durable channels on NATS JetStream", () => {
 		expect(received.filter((r) => r.id === "doomed").length).toBe(2);
 	});
 });
+
+describe("replicas of one group starting together", () => {
+	it("all subscribe to a durable channel none of them has created yet", async () => {
+		const config = loadConfig({ TRANSPORTER: NATS_URL, NAMESPACE: `replicas-${randomUUID().slice(0, 8)}`, LOG_LEVEL: "silent" });
+		const replicas = Array.from({ length: 4 }, (_, index) => {
+			const replica = new ServiceBroker({ ...brokerOptions({ ...config, nodeId: `replica-${index}` }), skipProcessEventRegistration: true });
+			replica.createService({ name: "worker", channels: { "test.jobs": { group: "workers", handler() {} } } });
+			return replica;
+		});
+		try {
+			const started = await Promise.allSettled(replicas.map((replica) => replica.start()));
+			expect(started.map((outcome) => (outcome.status === "rejected" ? String(outcome.reason) : "started"))).toEqual(replicas.map(() => "started"));
+		} finally {
+			await Promise.all(replicas.map((replica) => replica.stop()));
+		}
+	});
+});

@@ -71,3 +71,41 @@ describe("row-level security on practice sessions", () => {
 		}
 	});
 });
+
+describe("row-level security everywhere", () => {
+	it("forces row-level security on every table the application role can read", async () => {
+		const { rows } = await client.query<{ table: string; enabled: boolean; forced: boolean }>(
+			`SELECT c.relname AS table, c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced
+			 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+			 WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND has_table_privilege('etude_app', c.oid, 'SELECT')
+			 ORDER BY 1`
+		);
+		expect(rows.length).toBeGreaterThanOrEqual(19);
+		expect(rows.filter((row) => !row.enabled || !row.forced).map((row) => row.table)).toEqual([]);
+	});
+
+	it("lets the application role only insert into metric partitions, whose reads go through the parent's policies", async () => {
+		const { rows } = await client.query<{ partition: string; canSelect: boolean; canInsert: boolean }>(
+			`SELECT inhrelid::regclass::text AS partition, has_table_privilege('etude_app', inhrelid, 'SELECT') AS "canSelect",
+			        has_table_privilege('etude_app', inhrelid, 'INSERT') AS "canInsert"
+			 FROM pg_inherits WHERE inhparent = 'metrics'::regclass`
+		);
+		expect(rows.length).toBeGreaterThan(0);
+		for (const row of rows) expect(row, row.partition).toMatchObject({ canSelect: false, canInsert: true });
+	});
+
+	it("admits a service's system actor only to the tables of that service", async () => {
+		const asSystem = async (name: string, sql: string) => {
+			await client.query("BEGIN");
+			try {
+				await client.query("SELECT set_config('role', 'etude_app', true), set_config('etude.system_actor', $1, true)", [name]);
+				return (await client.query(sql)).rows[0].n as number;
+			} finally {
+				await client.query("ROLLBACK");
+			}
+		};
+		expect(await asSystem("sessions", "SELECT count(*)::int AS n FROM practice_sessions")).toBeGreaterThanOrEqual(2);
+		expect(await asSystem("media", "SELECT count(*)::int AS n FROM practice_sessions")).toBe(0);
+		expect(await asSystem("sessions", "SELECT count(*)::int AS n FROM users")).toBe(0);
+	});
+});

@@ -103,7 +103,7 @@ describe("reading, filtering and paging", () => {
 		expect(range.body.items).toHaveLength(1);
 		const tagged = await http.request("GET", `/api/sessions?tagId=${tag.id}`, { token: student.token });
 		expect(tagged.body.items).toHaveLength(1);
-		expect(tagged.body.items[0].tags).toEqual([{ id: tag.id, name: "Bach", color: "#aa0000" }]);
+		expect(tagged.body.items[0].tags).toEqual([{ id: tag.id, name: "Bach", color: "#aa0000", focus: null }]);
 
 		const page = await http.request("GET", "/api/sessions?limit=2&offset=2", { token: student.token });
 		expect(page.body).toMatchObject({ total: 3, limit: 2, offset: 2 });
@@ -203,13 +203,18 @@ describe("who sees what", () => {
 		expect((await http.request("GET", `/api/sessions?studentId=${student.id}`, { token: teacher.token })).status).toBe(404);
 	});
 
-	it("a student cannot rename or delete a teacher's tag", async () => {
+	it("a student cannot rename or delete a teacher's tag, which answers 404 like any entity of someone else", async () => {
 		const teacher = await http.register("teacher");
 		const student = await http.register("student");
 		await http.link(teacher, student);
 		const tag = (await http.request("POST", "/api/tags", { token: teacher.token, body: { name: "Legato", color: "#123456" } })).body;
-		expect((await http.request("PATCH", `/api/tags/${tag.id}`, { token: student.token, body: { name: "Mine" } })).status).toBe(403);
-		expect((await http.request("DELETE", `/api/tags/${tag.id}`, { token: student.token })).status).toBe(403);
+		for (const attempt of [
+			await http.request("PATCH", `/api/tags/${tag.id}`, { token: student.token, body: { name: "Mine" } }),
+			await http.request("DELETE", `/api/tags/${tag.id}`, { token: student.token })
+		]) {
+			expect(attempt.status).toBe(404);
+			expect(attempt.body.code).toBe("ERR_TAG_NOT_FOUND");
+		}
 		const renamed = await http.request("PATCH", `/api/tags/${tag.id}`, { token: teacher.token, body: { name: "Legato 2" } });
 		expect(renamed.body.name).toBe("Legato 2");
 		const duplicate = await http.request("POST", "/api/tags", { token: teacher.token, body: { name: "legato 2", color: "#123456" } });
@@ -226,6 +231,24 @@ describe("tag names", () => {
 		const clash = await http.request("PATCH", `/api/tags/${other.id}`, { token: teacher.token, body: { name: "VIBRATO" } });
 		expect(clash.status).toBe(409);
 		expect(clash.body.code).toBe("ERR_TAG_NAME_TAKEN");
+	});
+
+	it("a session shows its tag as it is now: renamed and recoloured at once, gone once deleted", async () => {
+		const student = await http.register("student");
+		const tag = (await http.request("POST", "/api/tags", { token: student.token, body: { name: "Spiccato", color: "#112233" } })).body;
+		const session = await logSession(student, { tagIds: [tag.id] });
+		const read = async () => (await http.request("GET", `/api/sessions/${session.id}`, { token: student.token })).body.tags;
+		const listed = async () => (await http.request("GET", "/api/sessions", { token: student.token })).body.items[0].tags;
+		expect(await read()).toEqual([{ id: tag.id, name: "Spiccato", color: "#112233", focus: null }]);
+		expect(await listed()).toEqual(await read());
+
+		await http.request("PATCH", `/api/tags/${tag.id}`, { token: student.token, body: { name: "Sautillé", color: "#445566" } });
+		expect(await read()).toEqual([{ id: tag.id, name: "Sautillé", color: "#445566", focus: null }]);
+		expect(await listed()).toEqual(await read());
+
+		expect((await http.request("DELETE", `/api/tags/${tag.id}`, { token: student.token })).status).toBe(204);
+		expect(await read()).toEqual([]);
+		expect(await listed()).toEqual([]);
 	});
 });
 

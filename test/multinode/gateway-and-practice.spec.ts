@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrateDatabase } from "../../lib/db/migrator";
 import { httpClient, practiceSession, type Account } from "../support/http-client";
 import { createScratchDatabase } from "../support/postgres";
-import { freePort, spawnEtudeNode, stopProcess } from "../support/processes";
+import { freePort, spawnEtudeNode, stopProcess, waitFor } from "../support/processes";
 
 /**
  * Two processes joined by real NATS: the gateway and auth in one, the practice services in
@@ -32,7 +32,9 @@ function startNode(name: string, services: string, extra: Record<string, string>
 		SERVICES: services,
 		DATABASE_URL: database.url,
 		JWT_SECRET: "multinode-secret-that-is-long-enough-for-hs256",
-		REQUEST_TIMEOUT_MS: "3000",
+		// Short enough that a call to the SIGKILLed node times out and is retried quickly, long
+		// enough that a node serving its first requests on a loaded machine is not cut off.
+		REQUEST_TIMEOUT_MS: "8000",
 		// A loaded CI machine can take longer than production's 10 s to boot a node.
 		SERVICE_WAIT_MS: "30000",
 		...extra
@@ -43,15 +45,6 @@ function startPracticeNode(): ChildProcess {
 	practiceStarts += 1;
 	// A session read includes its recordings and their analysis, so those services run here too.
 	return startNode(`practice-${practiceStarts}`, "practice,media,analytics");
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-	const deadline = Date.now() + timeoutMs;
-	while (Date.now() < deadline) {
-		if (await check().catch(() => false)) return;
-		await new Promise((resolve) => setTimeout(resolve, 200));
-	}
-	throw new Error(`Timed out waiting for ${what}; logs in ${logDir}`);
 }
 
 async function practiceIsServing(): Promise<boolean> {
@@ -66,7 +59,7 @@ beforeAll(async () => {
 	http = httpClient(`http://127.0.0.1:${port}`);
 	gateway = startNode("gateway", "api,auth", { PORT: String(port) });
 	practice = startPracticeNode();
-	await waitFor("both nodes", practiceIsServing, 60_000);
+	await waitFor("both nodes", practiceIsServing, { timeoutMs: 60_000, logDir });
 	student = await http.register("student");
 });
 
@@ -98,7 +91,7 @@ describe("a gateway node and a practice node over NATS", () => {
 	});
 
 	it("retries a request sent to a practice node that crashed, once a new one is up, without a duplicate", async () => {
-		await waitFor("the restarted practice node", practiceIsServing);
+		await waitFor("the restarted practice node", practiceIsServing, { logDir });
 		await stopProcess(practice, "SIGKILL");
 		const session = practiceSession();
 		// The gateway still believes in the dead node: the request times out there and is retried.

@@ -11,7 +11,7 @@ import { httpClient, practiceSession, type Account } from "../support/http-clien
 import { generateClip } from "../support/media-fixtures";
 import { createScratchDatabase } from "../support/postgres";
 import { freePort, spawnEtudeNode, stopProcess } from "../support/processes";
-import { startS3Server, type RunningS3Server } from "../support/s3-server";
+import { s3NodeEnvironment, startS3Server, type RunningS3Server } from "../support/s3-server";
 import { tusUpload } from "../support/tus";
 
 /**
@@ -37,11 +37,7 @@ function startNode(name: string, services: string, extra: Record<string, string>
 		SERVICES: services,
 		DATABASE_URL: database.url,
 		JWT_SECRET: "media-multinode-secret-long-enough-for-hs256",
-		S3_ENDPOINT: s3.endpointUrl,
-		S3_ACCESS_KEY: s3.accessKey,
-		S3_SECRET_KEY: s3.secretKey,
-		S3_REGION: s3.region,
-		S3_BUCKET: BUCKET,
+		...s3NodeEnvironment(s3, BUCKET),
 		SERVICE_WAIT_MS: "30000",
 		...extra
 	});

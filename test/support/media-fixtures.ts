@@ -1,9 +1,9 @@
 import { execFile } from "node:child_process";
-import { copyFile, open, rm, stat, writeFile } from "node:fs/promises";
+import { copyFile, open, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { promisify } from "node:util";
 
 const execFileAsync = promisify(execFile);
-const ffmpegPath = process.env.FFMPEG_PATH ?? "/usr/bin/ffmpeg";
+const ffmpegPath = process.env.FFMPEG_PATH ?? "ffmpeg";
 
 export interface ClipOptions {
 	durationSeconds: number;
@@ -71,4 +71,56 @@ export async function writeTruncatedCopy(sourcePath: string, outputPath: string,
 export async function writeTextFile(outputPath: string, text = "These are my practice notes, not a video.\n"): Promise<string> {
 	await writeFile(outputPath, text);
 	return outputPath;
+}
+
+/** The text a test camera writes into its EXIF, to look for in what the server hands out. */
+export const EXIF_MARKER = "Etude test camera at the secret practice room";
+
+/**
+ * A JPEG as a phone writes it: an EXIF block (APP1) right after the start of the image, with a
+ * camera description and GPS coordinates (48°12'30" N). ffmpeg writes no EXIF itself, so the bytes
+ * are put together here: a big-endian TIFF header, IFD0 with ImageDescription and the GPS IFD pointer,
+ * then the GPS IFD with latitude reference and latitude.
+ */
+export async function generateJpegWithGps(outputPath: string, width: number, height: number): Promise<string> {
+	const plainPath = `${outputPath}.plain.jpg`;
+	await runFfmpeg(["-f", "lavfi", "-i", `testsrc2=size=${width}x${height}:rate=1`, "-frames:v", "1", "-q:v", "3", plainPath]);
+	const jpeg = await readFile(plainPath);
+	await rm(plainPath, { force: true });
+	const description = Buffer.from(`${EXIF_MARKER}\0`, "latin1");
+	const entry = (tag: number, type: number, count: number, value: Buffer) => Buffer.concat([u16(tag), u16(type), u32(count), Buffer.concat([value, Buffer.alloc(4)]).subarray(0, 4)]);
+	// Offsets count from the TIFF header: header 8, IFD0 (2 entries) 2 + 24 + 4 = 30, then the GPS IFD (2 entries) 30, then the data.
+	const ifd0At = 8;
+	const gpsIfdAt = ifd0At + 30;
+	const descriptionAt = gpsIfdAt + 30;
+	const latitudeAt = descriptionAt + description.length;
+	const ifd0 = Buffer.concat([u16(2), entry(0x010e, 2, description.length, u32(descriptionAt)), entry(0x8825, 4, 1, u32(gpsIfdAt)), u32(0)]);
+	const gpsIfd = Buffer.concat([u16(2), entry(0x0001, 2, 2, Buffer.from("N\0")), entry(0x0002, 5, 3, u32(latitudeAt)), u32(0)]);
+	const latitude = Buffer.concat([u32(48), u32(1), u32(12), u32(1), u32(30), u32(1)]);
+	const tiff = Buffer.concat([Buffer.from("MM\0*", "latin1"), u32(ifd0At), ifd0, gpsIfd, description, latitude]);
+	const exif = Buffer.concat([Buffer.from("Exif\0\0", "latin1"), tiff]);
+	const app1 = Buffer.concat([Buffer.from([0xff, 0xe1]), u16(exif.length + 2), exif]);
+	await writeFile(outputPath, Buffer.concat([jpeg.subarray(0, 2), app1, jpeg.subarray(2)]));
+	return outputPath;
+}
+
+function u16(value: number): Buffer {
+	const bytes = Buffer.alloc(2);
+	bytes.writeUInt16BE(value);
+	return bytes;
+}
+
+function u32(value: number): Buffer {
+	const bytes = Buffer.alloc(4);
+	bytes.writeUInt32BE(value);
+	return bytes;
+}
+
+/** Whether a JPEG holds an APP1 (EXIF/XMP) segment anywhere before its image data. */
+export function jpegHasApp1(jpeg: Buffer): boolean {
+	for (let at = 2; at + 4 <= jpeg.length && jpeg[at] === 0xff; at += 2 + jpeg.readUInt16BE(at + 2)) {
+		if (jpeg[at + 1] === 0xe1) return true;
+		if (jpeg[at + 1] === 0xda) return false;
+	}
+	return false;
 }

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { loadConfig } from "../../broker.config";
 import { startNode, type EtudeNode } from "../../lib/node";
-import { freePort } from "./processes";
+import { freePort, TEST_PII_KEYS } from "./processes";
 
 export const TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-signing";
 
@@ -24,6 +24,7 @@ export async function startTestApi(databaseUrl: string, env: Record<string, stri
 		DATABASE_URL: databaseUrl,
 		DATABASE_POOL_MAX: "5",
 		JWT_SECRET: TEST_JWT_SECRET,
+		PII_KEYS: TEST_PII_KEYS,
 		LOG_LEVEL: "warn",
 		RATE_LIMIT_PER_MINUTE: "0",
 		NAMESPACE: `test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
@@ -39,4 +40,19 @@ export async function startTestApi(databaseUrl: string, env: Record<string, stri
 			await rm(dataDir, { recursive: true, force: true });
 		}
 	};
+}
+
+/** A node without the gateway (a worker) against the given database, as production wires it. */
+export async function startTestWorker(databaseUrl: string, env: Record<string, string>): Promise<EtudeNode> {
+	return startNode(
+		loadConfig({
+			NODE_ENV: "test",
+			DATABASE_URL: databaseUrl,
+			DATABASE_POOL_MAX: "3",
+			JWT_SECRET: TEST_JWT_SECRET,
+			PII_KEYS: TEST_PII_KEYS,
+			LOG_LEVEL: "warn",
+			...env
+		})
+	);
 }

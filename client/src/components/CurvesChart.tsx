@@ -18,6 +18,16 @@ const SERIES = [
 	{ key: "deviation", label: "Intonation (cents from the nearest note)", color: "#e65100", axis: "cents" }
 ] as const;
 
+/**
+ * Both value axes take this width, so the plotted time runs between two known insets: a pin timeline laid over the
+ * same insets shares the chart's time axis.
+ */
+export const CURVE_AXIS_WIDTH_PX = 64;
+
+const fixedWidth = (scale: { width: number }) => {
+	scale.width = CURVE_AXIS_WIDTH_PX;
+};
+
 function toXY(points: CurvePoint[]) {
 	return points.map((point) => ({ x: point.tMs / 1000, y: point.value }));
 }
@@ -47,14 +57,20 @@ export function CurvesChart({ curves, durationMs }: { curves: SessionCurves; dur
 				parsing: false,
 				animation: false,
 				scales: {
-					x: { type: "linear", title: { display: true, text: "seconds" } },
-					loudness: { position: "left", title: { display: true, text: "dBFS" } },
-					cents: { position: "right", title: { display: true, text: "cents" }, grid: { drawOnChartArea: false } }
+					// The whole take from 0, so the chart lines up with the player's pin timeline above it.
+					x: { type: "linear", min: 0, max: durationMs / 1000, title: { display: true, text: "seconds" } },
+					loudness: { position: "left", title: { display: true, text: "dBFS" }, afterFit: fixedWidth },
+					cents: {
+						position: "right",
+						title: { display: true, text: "cents" },
+						grid: { drawOnChartArea: false },
+						afterFit: fixedWidth
+					}
 				}
 			}
 		});
 		return () => chart.destroy();
-	}, [curves]);
+	}, [curves, durationMs]);
 
 	const durationS = Math.round(durationMs / 1000);
 	return (

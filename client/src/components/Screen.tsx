@@ -1,5 +1,6 @@
 import { IonBackButton, IonButtons, IonContent, IonHeader, IonPage, IonTitle, IonToolbar } from "@ionic/react";
-import type { ReactNode, Ref } from "react";
+import { useContext, type ReactNode, type Ref } from "react";
+import { HeaderActionsContext } from "./header-actions";
 
 interface ScreenProps {
 	title: string;
@@ -24,6 +25,7 @@ export function Screen({
 	contentRef,
 	wide = false
 }: ScreenProps) {
+	const headerActions = useContext(HeaderActionsContext);
 	return (
 		<IonPage>
 			<IonHeader>
@@ -34,6 +36,7 @@ export function Screen({
 						</IonButtons>
 					)}
 					<IonTitle>{title}</IonTitle>
+					{headerActions && <IonButtons slot="end">{headerActions}</IonButtons>}
 				</IonToolbar>
 			</IonHeader>
 			<IonContent ref={contentRef} className={padded ? "ion-padding" : undefined}>

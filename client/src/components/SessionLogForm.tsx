@@ -33,6 +33,10 @@ export interface SessionLogFormProps {
 	selectedTagIds: string[];
 	/** The tag picker, wired by the page to the tag list. */
 	tagPicker: ReactNode;
+	/** An assignment this session is for, when the student has open ones. */
+	assignmentPicker?: ReactNode;
+	/** Tells the page the chosen focus, so tag suggestions can follow it. */
+	onFocusChange?: (focus: Focus) => void;
 	onSubmit: (session: Omit<NewPracticeSession, "id">) => Promise<void> | void;
 }
 
@@ -47,6 +51,8 @@ export function SessionLogForm({
 	submitLabel = "Save session",
 	selectedTagIds,
 	tagPicker,
+	assignmentPicker,
+	onFocusChange,
 	onSubmit
 }: SessionLogFormProps) {
 	const [focus, setFocus] = useState<Focus | undefined>(initial?.focus);
@@ -103,7 +109,10 @@ export function SessionLogForm({
 						interface="popover"
 						placeholder="What did you practise?"
 						value={focus}
-						onIonChange={(event) => setFocus(event.detail.value as Focus)}
+						onIonChange={(event) => {
+							setFocus(event.detail.value as Focus);
+							onFocusChange?.(event.detail.value as Focus);
+						}}
 					>
 						{FOCUS_VALUES.map((value) => (
 							<IonSelectOption key={value} value={value}>
@@ -168,6 +177,7 @@ export function SessionLogForm({
 				)}
 			</IonList>
 			{tagPicker}
+			{assignmentPicker}
 			<IonButton type="submit" expand="block" className="ion-margin" disabled={saving}>
 				{submitLabel}
 			</IonButton>

@@ -1,5 +1,5 @@
 import { IonButton, IonChip, IonInput, IonItem, IonLabel } from "@ionic/react";
-import { useState } from "react";
+import { useState, type ReactNode } from "react";
 import type { NewTag, Tag } from "../models/tag";
 
 const DEFAULT_TAG_COLOR = "#3949ab";
@@ -9,9 +9,11 @@ interface TagPickerProps {
 	selectedTagIds: string[];
 	onChange: (tagIds: string[]) => void;
 	onCreateTag: (tag: NewTag) => Promise<Tag>;
+	/** Existing tags matching what is typed as a new tag's name, offered to pick instead. */
+	renderSuggestions?: (query: string, pick: (tag: Tag) => void) => ReactNode;
 }
 
-export function TagPicker({ tags, selectedTagIds, onChange, onCreateTag }: TagPickerProps) {
+export function TagPicker({ tags, selectedTagIds, onChange, onCreateTag, renderSuggestions }: TagPickerProps) {
 	const [newTagName, setNewTagName] = useState("");
 	const [newTagColor, setNewTagColor] = useState(DEFAULT_TAG_COLOR);
 	const [creating, setCreating] = useState(false);
@@ -76,6 +78,10 @@ export function TagPicker({ tags, selectedTagIds, onChange, onCreateTag }: TagPi
 					Add tag
 				</IonButton>
 			</IonItem>
+			{renderSuggestions?.(newTagName.trim(), (tag) => {
+				setNewTagName("");
+				if (!selectedTagIds.includes(tag.id)) onChange([...selectedTagIds, tag.id]);
+			})}
 		</div>
 	);
 }

@@ -12,13 +12,16 @@ class AuthServer {
 	validAccessTokens = new Set<string>();
 	validRefreshTokens = new Set<string>();
 	refreshCalls = 0;
+	/** Calls other than refresh, by the access token they carried. */
+	readonly callsByToken = new Map<string, number>();
 	private counter = 0;
 	private server!: Server;
 	baseUrl = "";
 
-	issue() {
+	/** Access tokens are JWT-shaped, with the account as subject, as the real server issues them. */
+	issue(accountId = "u1") {
 		this.counter += 1;
-		const pair = { token: `access-${this.counter}`, refreshToken: `refresh-${this.counter}` };
+		const pair = { token: jwtShaped(accountId, this.counter), refreshToken: `refresh-${this.counter}` };
 		this.validAccessTokens.add(pair.token);
 		this.validRefreshTokens.add(pair.refreshToken);
 		return pair;
@@ -48,6 +51,7 @@ class AuthServer {
 				return response.end("<html>Bad gateway</html>");
 			}
 			const token = request.headers.authorization?.replace(/^Bearer /, "") ?? "";
+			this.callsByToken.set(token, (this.callsByToken.get(token) ?? 0) + 1);
 			if (!this.validAccessTokens.has(token)) {
 				return send(401, { code: "ERR_TOKEN_EXPIRED", message: "Token expired" });
 			}
@@ -62,6 +66,11 @@ class AuthServer {
 	stop() {
 		return new Promise((done) => this.server.close(done));
 	}
+}
+
+function jwtShaped(accountId: string, serial: number): string {
+	const part = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
+	return `${part({ alg: "HS256", typ: "JWT" })}.${part({ sub: accountId, name: "Zoë", jti: serial })}.signature`;
 }
 
 async function readJson(request: IncomingMessage): Promise<unknown> {
@@ -152,6 +161,37 @@ describe("ApiClient against a real HTTP server", () => {
 		const { client } = clientWith(new MemoryTokenStore());
 		await expect(client.request("GET", "/me")).rejects.toMatchObject({ code: "ERR_SIGNED_OUT" });
 		expect(server.refreshCalls).toBe(0);
+	});
+
+	it("sends as the given account only while that account's tokens are stored", async () => {
+		const adasTokens = server.issue("ada");
+		const { client } = clientWith(new MemoryTokenStore(adasTokens));
+
+		await expect(client.request("GET", "/me", { asAccount: "ada" })).resolves.toMatchObject({ name: "Ada" });
+		await expect(client.request("GET", "/me", { asAccount: "ben" })).rejects.toMatchObject({
+			code: "ERR_SIGNED_OUT",
+			status: 401
+		});
+		expect(server.callsByToken.get(adasTokens.token)).toBe(1);
+	});
+
+	it("does not go on as another account that signed in while the first one's token was being refreshed", async () => {
+		const adasStale = server.issue("ada");
+		server.expireAccessTokens();
+		const bensTokens = server.issue("ben");
+		let reads = 0;
+		const client = new ApiClient({
+			baseUrl: server.baseUrl,
+			tokens: {
+				// Ben signs in on the tablet right after Ada's request read her (expired) token.
+				read: async () => (++reads === 1 ? adasStale : bensTokens),
+				write: async () => {},
+				clear: async () => {}
+			}
+		});
+
+		await expect(client.request("GET", "/me", { asAccount: "ada" })).rejects.toMatchObject({ code: "ERR_SIGNED_OUT" });
+		expect(server.callsByToken.get(bensTokens.token)).toBeUndefined();
 	});
 
 	it("returns nothing for 204 answers", async () => {

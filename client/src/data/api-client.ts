@@ -2,7 +2,7 @@ import type { ApiErrorBody } from "../models/api-error";
 import type { AuthResult } from "../models/user";
 import { ApiError, CLIENT_ERROR_CODES } from "./api-error";
 import { endpoints } from "./endpoints";
-import type { AuthTokens, TokenStore } from "./token-store";
+import { accountOf, type AuthTokens, type TokenStore } from "./token-store";
 
 type HttpMethod = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
 
@@ -24,6 +24,17 @@ export interface RequestOptions {
 	query?: Record<string, string | number | undefined>;
 	/** false for the auth calls that must not carry or refresh a token */
 	authenticated?: boolean;
+	/**
+	 * Only send as this account: refused with a 401 when the stored tokens, before or after a refresh, are another
+	 * account's (someone else signed in on this device meanwhile).
+	 */
+	asAccount?: string;
+}
+
+function assertAccount(tokens: AuthTokens | null, accountId: string | undefined) {
+	if (accountId !== undefined && accountOf(tokens) !== accountId) {
+		throw new ApiError(CLIENT_ERROR_CODES.signedOut, "Another account is signed in", 401);
+	}
 }
 
 function isApiErrorBody(value: unknown): value is ApiErrorBody {
@@ -49,11 +60,13 @@ export class ApiClient {
 		if (authenticated && !tokens) {
 			throw new ApiError(CLIENT_ERROR_CODES.signedOut, "Not signed in", 401);
 		}
+		assertAccount(tokens, options.asAccount);
 		try {
 			return await this.send<T>(method, path, options, tokens?.token);
 		} catch (error) {
 			if (!authenticated || !(error instanceof ApiError) || !REFRESHABLE_CODES.has(error.code)) throw error;
 			const refreshed = await this.refreshTokens(tokens!);
+			assertAccount(refreshed, options.asAccount);
 			return this.send<T>(method, path, options, refreshed.token);
 		}
 	}

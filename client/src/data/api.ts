@@ -11,6 +11,10 @@ import type { NewTag, Tag } from "../models/tag";
 import type { AuthResult, Invite, LinkedPerson, LoginInput, ProfileChanges, RegisterInput, User } from "../models/user";
 import type { ApiClient } from "./api-client";
 import { endpoints } from "./endpoints";
+import { createCommunityApi } from "./community-api";
+import { createNotificationsApi } from "./notifications-api";
+import { createScheduleApi } from "./schedule-api";
+import { createTeachingApi } from "./teaching-api";
 
 export interface DashboardRange {
 	/** YYYY-MM-DD in tz */
@@ -45,8 +49,9 @@ export function createEtudeApi(client: ApiClient) {
 			listStudents: () => client.request<LinkedPerson[]>("GET", endpoints.students)
 		},
 		sessions: {
-			create: (session: NewPracticeSession) =>
-				client.request<CreatedPracticeSession>("POST", endpoints.sessions, { body: session }),
+			/** Pass `asAccount` to send only while that account is the one signed in (the offline queue does). */
+			create: (session: NewPracticeSession, asAccount?: string) =>
+				client.request<CreatedPracticeSession>("POST", endpoints.sessions, { body: session, asAccount }),
 			list: (filter: SessionFilter = {}) =>
 				client.request<Page<PracticeSession>>("GET", endpoints.sessions, { query: { ...filter } }),
 			get: (sessionId: string) => client.request<PracticeSession>("GET", endpoints.session(sessionId)),
@@ -68,7 +73,11 @@ export function createEtudeApi(client: ApiClient) {
 		analytics: {
 			dashboard: (range: DashboardRange) =>
 				client.request<Dashboard>("GET", endpoints.dashboard, { query: { ...range } })
-		}
+		},
+		...createScheduleApi(client),
+		...createTeachingApi(client),
+		...createNotificationsApi(client),
+		...createCommunityApi(client)
 	};
 }
 

@@ -1,12 +1,15 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
-import type { LoginInput, RegisterInput, User } from "../models/user";
+import type { AuthResult, LoginInput, RegisterInput, User } from "../models/user";
 import { api, apiClient, onSignedOut, queryClient, tokenStore } from "./app-services";
+import { accountOf } from "./token-store";
 
 export type AuthStatus = "checking" | "signedOut" | "signedIn";
 
 export interface AuthState {
 	status: AuthStatus;
 	user: User | null;
+	/** The signed-in account's id, known offline too (from the stored token); null when signed out. */
+	accountId: string | null;
 	login(input: LoginInput): Promise<void>;
 	register(input: RegisterInput): Promise<void>;
 	logout(): Promise<void>;
@@ -20,12 +23,24 @@ export const AuthContext = createContext<AuthState | null>(null);
 export function AuthProvider({ children }: { children: ReactNode }) {
 	const [status, setStatus] = useState<AuthStatus>("checking");
 	const [user, setUser] = useState<User | null>(null);
+	const [accountId, setAccountId] = useState<string | null>(null);
+
+	const signedOut = useCallback(() => {
+		setUser(null);
+		setAccountId(null);
+		setStatus("signedOut");
+	}, []);
 
 	const forget = useCallback(async () => {
 		await apiClient.signOut();
 		queryClient.clear();
-		setUser(null);
-		setStatus("signedOut");
+		signedOut();
+	}, [signedOut]);
+
+	const signedIn = useCallback((result: AuthResult) => {
+		setUser(result.user);
+		setAccountId(result.user.id);
+		setStatus("signedIn");
 	}, []);
 
 	useEffect(() => {
@@ -39,38 +54,38 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 				const me = await api.me.get();
 				if (!cancelled) {
 					setUser(me);
+					setAccountId(me.id);
 					setStatus("signedIn");
 				}
 			} catch {
 				// Offline with stored tokens still counts as signed in: the practice log works without a network.
-				if (!cancelled) setStatus((await tokenStore.read()) ? "signedIn" : "signedOut");
+				const stillStored = await tokenStore.read();
+				if (cancelled) return;
+				setAccountId(accountOf(stillStored));
+				setStatus(stillStored ? "signedIn" : "signedOut");
 			}
 		})();
-		const stopListening = onSignedOut(() => {
-			setUser(null);
-			setStatus("signedOut");
-		});
+		const stopListening = onSignedOut(signedOut);
 		return () => {
 			cancelled = true;
 			stopListening();
 		};
-	}, []);
+	}, [signedOut]);
 
 	const value = useMemo<AuthState>(
 		() => ({
 			status,
 			user,
+			accountId,
 			async login(input) {
 				const result = await api.auth.login(input);
 				await apiClient.signIn(result);
-				setUser(result.user);
-				setStatus("signedIn");
+				signedIn(result);
 			},
 			async register(input) {
 				const result = await api.auth.register(input);
 				await apiClient.signIn(result);
-				setUser(result.user);
-				setStatus("signedIn");
+				signedIn(result);
 			},
 			async logout() {
 				const tokens = await tokenStore.read();
@@ -84,7 +99,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 			},
 			setUser
 		}),
-		[status, user, forget]
+		[status, user, accountId, forget, signedIn]
 	);
 
 	return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;

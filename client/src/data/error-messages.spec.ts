@@ -25,6 +25,12 @@ describe("error messages", () => {
 		expect(describeError(new TypeError("boom"))).toBe("Something went wrong. Please try again.");
 	});
 
+	it("shows the server's own words for the community's refusals, which carry what only the server knows", () => {
+		const message = "This needs 15 reputation (flag); you have 3";
+		expect(describeError(new ApiError("ERR_PRIVILEGE_REQUIRED", message, 403))).toBe(message);
+		expect(describeError(new ApiError("ERR_ITEM_NOT_FOUND", "Item not found", 404))).toContain("isn't there any more");
+	});
+
 	it("keys field problems by field name", () => {
 		const error = new ApiError("ERR_VALIDATION", "bad", 422, [{ field: "a4Hz", message: "Must be 415–466" }]);
 		expect(fieldProblems(error)).toEqual({ a4Hz: "Must be 415–466" });

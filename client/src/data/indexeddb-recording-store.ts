@@ -1,6 +1,15 @@
 import localforage from "localforage";
 import type { PracticeRecording } from "../models/recording";
-import type { RecordingStore } from "./recording-uploads";
+import type { RecordingStore, StoredRecording } from "./recording-uploads";
+
+/** A value as an earlier version stored it: the bare recording, with no owner. */
+function isStoredRecording(value: StoredRecording | PracticeRecording): value is StoredRecording {
+	return "ownerId" in value && "recording" in value;
+}
+
+function fromStored(value: StoredRecording | PracticeRecording): StoredRecording {
+	return isStoredRecording(value) ? value : { ownerId: null, recording: value };
+}
 
 /**
  * IndexedDB holds Blobs directly, in browsers and in the iOS and Android web views alike, so a recording
@@ -13,16 +22,21 @@ export class IndexedDbRecordingStore implements RecordingStore {
 		driver: localforage.INDEXEDDB
 	});
 
-	async save(sessionId: string, recording: PracticeRecording) {
-		await this.recordings.setItem(sessionId, recording);
+	async save(sessionId: string, stored: StoredRecording) {
+		await this.recordings.setItem(sessionId, stored);
 	}
 	async load(sessionId: string) {
-		return (await this.recordings.getItem<PracticeRecording>(sessionId)) ?? undefined;
+		const value = await this.recordings.getItem<StoredRecording | PracticeRecording>(sessionId);
+		return value ? fromStored(value) : undefined;
 	}
 	async remove(sessionId: string) {
 		await this.recordings.removeItem(sessionId);
 	}
-	async sessionIds() {
-		return this.recordings.keys();
+	async owners() {
+		const owners = new Map<string, string | null>();
+		await this.recordings.iterate<StoredRecording | PracticeRecording, void>((value, sessionId) => {
+			owners.set(sessionId, fromStored(value).ownerId);
+		});
+		return owners;
 	}
 }

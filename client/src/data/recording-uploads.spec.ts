@@ -14,6 +14,9 @@ import { MemoryRecordingStore, RecordingUploads, type RecordingStore } from "./r
 import { MemoryTokenStore } from "./token-store";
 
 const VALID_TOKEN = "access-token-1";
+/** Two members of one family sharing a tablet. */
+const ADA = "5b7e2f0a-8c1d-4e3f-9a6b-000000000001";
+const BEN = "5b7e2f0a-8c1d-4e3f-9a6b-000000000002";
 
 /** A real tus 1.0 server, as the gateway will run, that only accepts uploads carrying a valid bearer token. */
 async function startTusServer(directory: string) {
@@ -117,13 +120,15 @@ describe("recording uploads over tus against a real tus server", () => {
 	/** As the app wires it, but with sensor files as Buffers: tus-js-client's Node build cannot read Blobs. */
 	function recordingUploads(
 		endpoint: string,
-		options: { tokens?: MemoryTokenStore; store?: RecordingStore } = {}
+		options: { tokens?: MemoryTokenStore; store?: RecordingStore; ownerId?: string; forgotten?: string[] } = {}
 	): RecordingUploads {
-		return new RecordingUploads(
-			uploader(endpoint, options.tokens),
-			options.store ?? new MemoryRecordingStore(),
-			(json) => Buffer.from(json)
-		);
+		return new RecordingUploads({
+			ownerId: options.ownerId ?? ADA,
+			upload: uploader(endpoint, options.tokens),
+			forget: async (sessionId) => void options.forgotten?.push(sessionId),
+			store: options.store ?? new MemoryRecordingStore(),
+			toSensorBytes: (json) => Buffer.from(json)
+		});
 	}
 
 	it("uploads the file whole, with the session and kind as metadata, reporting progress up to 1", async () => {
@@ -228,7 +233,7 @@ describe("recording uploads over tus against a real tus server", () => {
 		await firstRun.attach("session-5", { sensors: sensorFile(20) });
 		await firstRun.sessionSynced("session-5");
 		expect(firstRun.current().get("session-5")?.[0]?.state).toBe("failed");
-		expect(await store.sessionIds()).toEqual(["session-5"]);
+		expect([...(await store.owners()).keys()]).toEqual(["session-5"]);
 
 		const nextRun = recordingUploads(`${origin}/api/uploads`, { store });
 		expect(await nextRun.restore()).toEqual(["session-5"]);
@@ -236,7 +241,7 @@ describe("recording uploads over tus against a real tus server", () => {
 		await nextRun.sessionSynced("session-5");
 
 		expect(nextRun.current().get("session-5")?.[0]?.state).toBe("done");
-		expect(await store.sessionIds()).toEqual([]);
+		expect((await store.owners()).size).toBe(0);
 	});
 
 	it("uploads a recording once when the session is reported synced twice at the same time", async () => {
@@ -249,5 +254,82 @@ describe("recording uploads over tus against a real tus server", () => {
 
 		expect(readdirSync(directory).length - createdBefore).toBe(2);
 		expect(network.heads).toBe(headsBefore);
+	});
+
+	it("shows and uploads only the signed-in account's recordings; another account's stay on the device untouched", async () => {
+		const store = new MemoryRecordingStore();
+		await recordingUploads(`${origin}/api/uploads`, { store, ownerId: ADA }).attach("ada-1", {
+			sensors: sensorFile(8)
+		});
+		const filesBefore = readdirSync(directory).length;
+
+		const bensRun = recordingUploads(`${origin}/api/uploads`, { store, ownerId: BEN });
+		expect(await bensRun.restore()).toEqual([]);
+		await bensRun.sessionSynced("ada-1");
+		await bensRun.discard("ada-1");
+
+		expect(bensRun.current().size).toBe(0);
+		expect(readdirSync(directory).length).toBe(filesBefore);
+		expect(await store.owners()).toEqual(new Map([["ada-1", ADA]]));
+
+		const adasNextRun = recordingUploads(`${origin}/api/uploads`, { store, ownerId: ADA });
+		expect(await adasNextRun.restore()).toEqual(["ada-1"]);
+		await adasNextRun.sessionSynced("ada-1");
+		expect(adasNextRun.current().get("ada-1")?.[0]?.state).toBe("done");
+	});
+
+	it("keeps a recording stored before recordings had owners aside until someone claims it", async () => {
+		const store = new MemoryRecordingStore();
+		await store.save("old-1", { ownerId: null, recording: { sensors: sensorFile(4) } });
+		const bensRun = recordingUploads(`${origin}/api/uploads`, { store, ownerId: BEN });
+
+		expect(await bensRun.restore()).toEqual([]);
+		expect(await bensRun.unclaimed()).toEqual([{ sessionId: "old-1", videoBytes: null, sensorSamples: 4 }]);
+		await bensRun.sessionSynced("old-1");
+		expect(bensRun.current().size).toBe(0);
+
+		expect(await bensRun.claim("old-1")).toBe(true);
+		expect(await recordingUploads(`${origin}/api/uploads`, { store, ownerId: ADA }).claim("old-1")).toBe(false);
+		expect(await bensRun.unclaimed()).toEqual([]);
+		await bensRun.sessionSynced("old-1");
+		expect(bensRun.current().get("old-1")?.[0]?.state).toBe("done");
+	});
+
+	it("discards the account's recordings from the device and forgets their partly sent files", async () => {
+		const store = new MemoryRecordingStore();
+		const forgotten: string[] = [];
+		const uploads = recordingUploads(`${origin}/api/uploads`, { store, ownerId: ADA, forgotten });
+		await uploads.attach("ada-2", { sensors: sensorFile(3) });
+		await uploads.attach("ada-3", { sensors: sensorFile(3) });
+		await store.save("ben-1", { ownerId: BEN, recording: { sensors: sensorFile(3) } });
+
+		await uploads.discardAll();
+
+		expect(await store.owners()).toEqual(new Map([["ben-1", BEN]]));
+		expect(forgotten.sort()).toEqual(["ada-2", "ada-3"]);
+		expect(uploads.current().size).toBe(0);
+	});
+
+	it("pauses the upload in flight on sign-out; the recording waits for the same account's next start", async () => {
+		const store = new MemoryRecordingStore();
+		const uploads = recordingUploads(`${origin}/api/uploads`, { store, ownerId: ADA });
+		// Several chunks long, so the sign-out lands mid-upload.
+		await uploads.attach("ada-4", { sensors: sensorFile(200_000) });
+		uploads.subscribe((statuses) => {
+			const [status] = statuses.get("ada-4") ?? [];
+			if (status?.state === "uploading" && status.progress > 0) uploads.stop();
+		});
+
+		await uploads.sessionSynced("ada-4");
+
+		expect(uploads.current().get("ada-4")?.[0]).toMatchObject({ state: "waiting", errorCode: null });
+		expect(await store.owners()).toEqual(new Map([["ada-4", ADA]]));
+		await uploads.sessionSynced("ada-4");
+		expect(uploads.current().get("ada-4")?.[0]?.state).toBe("waiting");
+
+		const nextRun = recordingUploads(`${origin}/api/uploads`, { store, ownerId: ADA });
+		await nextRun.restore();
+		await nextRun.sessionSynced("ada-4");
+		expect(nextRun.current().get("ada-4")?.[0]?.state).toBe("done");
 	});
 });

@@ -1,6 +1,6 @@
 import type { PracticeRecording, UploadKind, UploadStatus } from "../models/recording";
 import { CLIENT_ERROR_CODES } from "./api-error";
-import type { MediaUploadRequest, UploadSource } from "./media-upload";
+import { isAbortError, type MediaUploadRequest, type UploadSource } from "./media-upload";
 
 export type UploadFn = (request: Omit<MediaUploadRequest, "tokens" | "endpoint">) => Promise<string>;
 
@@ -53,18 +53,25 @@ function filesOf(recording: PracticeRecording, toSensorBytes: (json: string) => 
 	return files;
 }
 
+/** A recording kept on the device, with the account it was recorded in (null: stored before recordings had owners). */
+export interface StoredRecording {
+	ownerId: string | null;
+	recording: PracticeRecording;
+}
+
 /** Where recordings wait for their session to reach the server; it outlives the app on a device. */
 export interface RecordingStore {
-	save(sessionId: string, recording: PracticeRecording): Promise<void>;
-	load(sessionId: string): Promise<PracticeRecording | undefined>;
+	save(sessionId: string, stored: StoredRecording): Promise<void>;
+	load(sessionId: string): Promise<StoredRecording | undefined>;
 	remove(sessionId: string): Promise<void>;
-	sessionIds(): Promise<string[]>;
+	/** The owner of every stored recording, by session id. */
+	owners(): Promise<Map<string, string | null>>;
 }
 
 export class MemoryRecordingStore implements RecordingStore {
-	private readonly recordings = new Map<string, PracticeRecording>();
-	async save(sessionId: string, recording: PracticeRecording) {
-		this.recordings.set(sessionId, recording);
+	private readonly recordings = new Map<string, StoredRecording>();
+	async save(sessionId: string, stored: StoredRecording) {
+		this.recordings.set(sessionId, stored);
 	}
 	async load(sessionId: string) {
 		return this.recordings.get(sessionId);
@@ -72,9 +79,16 @@ export class MemoryRecordingStore implements RecordingStore {
 	async remove(sessionId: string) {
 		this.recordings.delete(sessionId);
 	}
-	async sessionIds() {
-		return [...this.recordings.keys()];
+	async owners() {
+		return new Map([...this.recordings].map(([sessionId, stored]) => [sessionId, stored.ownerId]));
 	}
+}
+
+/** What the device shows of a recording nobody has claimed yet, to let its owner recognise it. */
+export interface UnclaimedRecording {
+	sessionId: string;
+	videoBytes: number | null;
+	sensorSamples: number | null;
 }
 
 function waitingStatuses(recording: PracticeRecording): UploadStatus[] {
@@ -85,55 +99,116 @@ function waitingStatuses(recording: PracticeRecording): UploadStatus[] {
 	return kinds.map((kind) => ({ kind, state: "waiting", progress: 0, errorCode: null }));
 }
 
+export interface RecordingUploadsOptions {
+	/** The signed-in account: only its recordings are shown, uploaded or discarded. */
+	ownerId: string;
+	upload: UploadFn;
+	/** Forgets the device's record of a session's partly sent files. */
+	forget: (sessionId: string) => Promise<void>;
+	store: RecordingStore;
+	toSensorBytes?: (json: string) => UploadSource;
+}
+
 /**
- * Keeps the recordings of sessions until the session exists on the server, then uploads them and reports
+ * Keeps one account's recordings until their session exists on the server, then uploads them and reports
  * progress per session. A recording leaves the store only once every file of it is uploaded, so one that
- * failed, or was cut off by closing the app, is tried again at the next start.
+ * failed, or was cut off by closing the app, is tried again at the next start of the same account.
  */
 export class RecordingUploads {
 	private readonly statuses = new Map<string, UploadStatus[]>();
 	private readonly inFlight = new Set<string>();
 	private readonly listeners = new Set<Listener>();
+	private readonly stopping = new AbortController();
+	private readonly ownerId: string;
+	private readonly store: RecordingStore;
+	private readonly toSensorBytes: (json: string) => UploadSource;
 
-	constructor(
-		private readonly upload: UploadFn,
-		private readonly store: RecordingStore,
-		private readonly toSensorBytes: (json: string) => UploadSource = (json) =>
-			new Blob([json], { type: "application/json" })
-	) {}
+	constructor(private readonly options: RecordingUploadsOptions) {
+		this.ownerId = options.ownerId;
+		this.store = options.store;
+		this.toSensorBytes = options.toSensorBytes ?? ((json) => new Blob([json], { type: "application/json" }));
+	}
 
 	async attach(sessionId: string, recording: PracticeRecording): Promise<void> {
 		if (!recording.video && !recording.sensors) return;
-		await this.store.save(sessionId, recording);
+		await this.store.save(sessionId, { ownerId: this.ownerId, recording });
 		this.statuses.set(sessionId, waitingStatuses(recording));
 		this.notify();
 	}
 
-	/** Shows the recordings an earlier run left behind; returns their session ids. */
+	/** Shows this account's recordings an earlier run left behind; returns their session ids. */
 	async restore(): Promise<string[]> {
-		const sessionIds = await this.store.sessionIds();
-		for (const sessionId of sessionIds) {
-			const recording = await this.store.load(sessionId);
-			if (recording && !this.statuses.has(sessionId)) this.statuses.set(sessionId, waitingStatuses(recording));
+		const own = [...(await this.store.owners())].filter(([, ownerId]) => ownerId === this.ownerId);
+		for (const [sessionId] of own) {
+			const stored = await this.store.load(sessionId);
+			if (stored && !this.statuses.has(sessionId)) this.statuses.set(sessionId, waitingStatuses(stored.recording));
 		}
 		this.notify();
-		return sessionIds;
+		return own.map(([sessionId]) => sessionId);
 	}
 
-	/** Uploads the recording of a session the server now has; does nothing for sessions without one. */
+	/** Recordings stored before recordings had owners: never uploaded until someone claims them. */
+	async unclaimed(): Promise<UnclaimedRecording[]> {
+		const unowned = [...(await this.store.owners())].filter(([, ownerId]) => ownerId === null);
+		const found: UnclaimedRecording[] = [];
+		for (const [sessionId] of unowned) {
+			const stored = await this.store.load(sessionId);
+			if (!stored) continue;
+			found.push({
+				sessionId,
+				videoBytes: stored.recording.video?.size ?? null,
+				sensorSamples: stored.recording.sensors?.samples.length ?? null
+			});
+		}
+		return found;
+	}
+
+	/** Makes an unowned recording this account's, once its owner has confirmed it; owned ones stay put. */
+	async claim(sessionId: string): Promise<boolean> {
+		const stored = await this.store.load(sessionId);
+		if (!stored || stored.ownerId !== null) return false;
+		await this.store.save(sessionId, { ownerId: this.ownerId, recording: stored.recording });
+		this.statuses.set(sessionId, waitingStatuses(stored.recording));
+		this.notify();
+		return true;
+	}
+
+	/** Deletes this account's (or an unowned) recording from the device, uploaded or not. */
+	async discard(sessionId: string): Promise<void> {
+		const stored = await this.store.load(sessionId);
+		if (stored && stored.ownerId !== null && stored.ownerId !== this.ownerId) return;
+		await this.store.remove(sessionId);
+		await this.options.forget(sessionId);
+		this.statuses.delete(sessionId);
+		this.notify();
+	}
+
+	/** Deletes every recording of this account from the device. */
+	async discardAll(): Promise<void> {
+		for (const [sessionId, ownerId] of await this.store.owners()) {
+			if (ownerId === this.ownerId) await this.discard(sessionId);
+		}
+	}
+
+	/** Uploads this account's recording of a session the server now has; does nothing for sessions without one. */
 	async sessionSynced(sessionId: string): Promise<void> {
-		if (this.inFlight.has(sessionId)) return;
+		if (this.inFlight.has(sessionId) || this.stopping.signal.aborted) return;
 		this.inFlight.add(sessionId);
 		try {
-			const recording = await this.store.load(sessionId);
-			if (!recording) return;
+			const stored = await this.store.load(sessionId);
+			if (stored?.ownerId !== this.ownerId) return;
 			const results = await Promise.all(
-				filesOf(recording, this.toSensorBytes).map((file) => this.uploadFile(sessionId, file))
+				filesOf(stored.recording, this.toSensorBytes).map((file) => this.uploadFile(sessionId, file))
 			);
 			if (results.every(Boolean)) await this.store.remove(sessionId);
 		} finally {
 			this.inFlight.delete(sessionId);
 		}
+	}
+
+	/** Pauses uploads in flight and starts no more: the account is signing out. They resume at its next sign-in. */
+	stop(): void {
+		this.stopping.abort();
 	}
 
 	current(): Map<string, UploadStatus[]> {
@@ -148,22 +223,26 @@ export class RecordingUploads {
 	private async uploadFile(sessionId: string, file: PendingFile): Promise<boolean> {
 		this.setStatus(sessionId, file.kind, { state: "uploading", errorCode: null });
 		try {
-			await this.upload({
+			await this.options.upload({
 				sessionId,
 				kind: file.kind,
 				source: file.source,
 				filename: file.filename,
 				filetype: file.filetype,
-				onProgress: (progress) => this.setStatus(sessionId, file.kind, { progress })
+				onProgress: (progress) => this.setStatus(sessionId, file.kind, { progress }),
+				signal: this.stopping.signal
 			});
 			this.setStatus(sessionId, file.kind, { state: "done", progress: 1 });
 			return true;
 		} catch (error) {
-			this.setStatus(sessionId, file.kind, { state: "failed", errorCode: uploadErrorCode(error) });
+			this.setStatus(
+				sessionId,
+				file.kind,
+				isAbortError(error) ? { state: "waiting" } : { state: "failed", errorCode: uploadErrorCode(error) }
+			);
 			return false;
 		}
 	}
-
 	private setStatus(sessionId: string, kind: UploadKind, changes: Partial<UploadStatus>) {
 		const statuses = this.statuses.get(sessionId) ?? [];
 		this.statuses.set(

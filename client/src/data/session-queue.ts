@@ -1,5 +1,5 @@
 import type { NewPracticeSession } from "../models/session";
-import type { QueuedSession, SyncState } from "../models/sync";
+import type { QueuedSession } from "../models/sync";
 
 /** Where queued sessions live: SQLite on devices and the web, memory in unit tests. */
 export interface SessionQueueStorage {
@@ -22,20 +22,27 @@ export class MemorySessionQueueStorage implements SessionQueueStorage {
 	}
 }
 
+/** What syncing changes on an entry; the session and its owner never change this way. */
+export type QueuedSessionChanges = Partial<
+	Pick<QueuedSession, "state" | "attempts" | "lastErrorCode" | "lastErrorMessage">
+>;
+
 type Listener = (entries: QueuedSession[]) => void;
 
-/** The offline queue of practice sessions, in the order they were logged. */
+/** The offline queue of practice sessions of everyone who used this device, in the order they were logged. */
 export class SessionQueue {
 	private readonly listeners = new Set<Listener>();
 
 	constructor(private readonly storage: SessionQueueStorage) {}
 
-	async enqueue(session: NewPracticeSession): Promise<QueuedSession> {
+	async enqueue(ownerId: string, session: NewPracticeSession): Promise<QueuedSession> {
 		const entry: QueuedSession = {
 			session,
+			ownerId,
 			state: "waiting",
 			attempts: 0,
 			lastErrorCode: null,
+			lastErrorMessage: null,
 			queuedAt: new Date().toISOString()
 		};
 		await this.storage.put(entry);
@@ -47,21 +54,43 @@ export class SessionQueue {
 		return (await this.storage.list()).sort((a, b) => a.queuedAt.localeCompare(b.queuedAt));
 	}
 
-	async entriesIn(state: SyncState): Promise<QueuedSession[]> {
-		return (await this.entries()).filter((entry) => entry.state === state);
+	/** One account's entries; null gives the entries stored before entries had owners. */
+	async entriesOf(ownerId: string | null): Promise<QueuedSession[]> {
+		return (await this.entries()).filter((entry) => entry.ownerId === ownerId);
 	}
 
-	async update(entry: QueuedSession, changes: Partial<Omit<QueuedSession, "session">>): Promise<QueuedSession> {
+	async update(entry: QueuedSession, changes: QueuedSessionChanges): Promise<QueuedSession> {
 		const updated = { ...entry, ...changes };
 		await this.storage.put(updated);
 		await this.notify();
 		return updated;
 	}
 
+	/** Gives an entry stored without an owner to the account that confirmed it is theirs; owned entries stay put. */
+	async claim(sessionId: string, ownerId: string): Promise<QueuedSession | undefined> {
+		const unowned = (await this.entriesOf(null)).find((entry) => entry.session.id === sessionId);
+		if (!unowned) return undefined;
+		const claimed = { ...unowned, ownerId };
+		await this.storage.put(claimed);
+		await this.notify();
+		return claimed;
+	}
+
+	/** Deletes an entry of this account, or an unowned one; another account's entry stays. */
+	async discard(sessionId: string, ownerId: string): Promise<void> {
+		const entry = (await this.entries()).find((candidate) => candidate.session.id === sessionId);
+		if (entry && (entry.ownerId === null || entry.ownerId === ownerId)) await this.remove([sessionId]);
+	}
+
+	async remove(sessionIds: string[]): Promise<void> {
+		for (const sessionId of sessionIds) await this.storage.remove(sessionId);
+		await this.notify();
+	}
+
 	/** Forgets synced entries; the server's list shows them from now on. */
 	async clearDone(): Promise<void> {
-		for (const entry of await this.entriesIn("done")) await this.storage.remove(entry.session.id);
-		await this.notify();
+		const done = (await this.entries()).filter((entry) => entry.state === "done");
+		await this.remove(done.map((entry) => entry.session.id));
 	}
 
 	subscribe(listener: Listener): () => void {

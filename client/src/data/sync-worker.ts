@@ -4,8 +4,13 @@ import type { SessionQueue } from "./session-queue";
 
 export interface SyncWorkerOptions {
 	queue: SessionQueue;
-	/** Sends one session; the server treats a repeated id as the same session, so resending is safe. */
-	send: (session: NewPracticeSession) => Promise<unknown>;
+	/** The signed-in account: the worker sends its entries and no one else's. */
+	ownerId: string;
+	/**
+	 * Sends one session as that account, and must refuse (401) rather than send with another account's token.
+	 * The server treats a repeated id as the same session, so resending is safe.
+	 */
+	send: (session: NewPracticeSession, ownerId: string) => Promise<unknown>;
 	isOnline: () => Promise<boolean>;
 }
 
@@ -16,15 +21,19 @@ export interface SyncRunResult {
 	rejected: number;
 }
 
-/** Sends queued sessions in order, one run at a time. */
+const NOTHING_DONE: SyncRunResult = { sent: 0, deferred: 0, rejected: 0 };
+
+/** Sends one account's queued sessions in order, one run at a time. */
 export class SyncWorker {
 	private running: Promise<SyncRunResult> | null = null;
 	private rerunRequested = false;
+	private stopped = false;
 
 	constructor(private readonly options: SyncWorkerOptions) {}
 
 	/** Runs now, or once more right after the run in progress, so nothing enqueued meanwhile waits for a timer. */
 	run(): Promise<SyncRunResult> {
+		if (this.stopped) return Promise.resolve(NOTHING_DONE);
 		if (this.running) {
 			this.rerunRequested = true;
 			return this.running;
@@ -39,26 +48,49 @@ export class SyncWorker {
 		return this.running;
 	}
 
+	/** Sends a refused entry of this account again, e.g. once what the server objected to is fixed. */
+	async retry(sessionId: string): Promise<SyncRunResult> {
+		const { queue, ownerId } = this.options;
+		const refused = (await queue.entriesOf(ownerId)).find(
+			(entry) => entry.session.id === sessionId && entry.state === "failed"
+		);
+		if (refused) await queue.update(refused, { state: "waiting" });
+		return this.run();
+	}
+
+	/** Sends nothing more, and settles once the request in flight (if any) has its answer recorded. */
+	async stop(): Promise<void> {
+		this.stopped = true;
+		await this.running;
+	}
+
 	private async drain(): Promise<SyncRunResult> {
-		const result: SyncRunResult = { sent: 0, deferred: 0, rejected: 0 };
-		const { queue, send, isOnline } = this.options;
+		const result: SyncRunResult = { ...NOTHING_DONE };
+		const { queue, ownerId, send, isOnline } = this.options;
+		const own = await queue.entriesOf(ownerId);
 		// An entry left "syncing" by an app that was killed mid-request is retried: the id makes it idempotent.
-		const pending = [...(await queue.entriesIn("syncing")), ...(await queue.entriesIn("waiting"))];
+		const pending = [
+			...own.filter((entry) => entry.state === "syncing"),
+			...own.filter((entry) => entry.state === "waiting")
+		];
 		for (const [index, waiting] of pending.entries()) {
-			if (!(await isOnline())) {
+			if (this.stopped || !(await isOnline())) {
 				result.deferred = pending.length - index;
 				break;
 			}
 			const syncing = await queue.update(waiting, { state: "syncing", attempts: waiting.attempts + 1 });
 			try {
-				await send(syncing.session);
-				await queue.update(syncing, { state: "done", lastErrorCode: null });
+				await send(syncing.session, ownerId);
+				await queue.update(syncing, { state: "done", lastErrorCode: null, lastErrorMessage: null });
 				result.sent += 1;
 			} catch (error) {
-				// Signed out is not the session's fault: it waits for the next sign-in rather than failing.
+				// Signed out is not the session's fault: it waits for its owner's next sign-in rather than failing.
 				const transient = !(error instanceof ApiError) || error.isTransient || error.status === 401;
-				const code = error instanceof ApiError ? error.code : null;
-				await queue.update(syncing, { state: transient ? "waiting" : "failed", lastErrorCode: code });
+				await queue.update(syncing, {
+					state: transient ? "waiting" : "failed",
+					lastErrorCode: error instanceof ApiError ? error.code : null,
+					lastErrorMessage: error instanceof ApiError ? error.message : null
+				});
 				if (transient) {
 					result.deferred = pending.length - index;
 					break;

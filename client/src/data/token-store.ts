@@ -1,5 +1,6 @@
 import { Capacitor } from "@capacitor/core";
 import { Preferences } from "@capacitor/preferences";
+import { loadSecureStorage } from "./secure-storage";
 
 export interface AuthTokens {
 	token: string;
@@ -13,6 +14,32 @@ export interface TokenStore {
 }
 
 const TOKENS_KEY = "etude.authTokens";
+
+/**
+ * The account a token pair was issued to: the access token's subject. Read, not verified (the server verifies
+ * every request); the app uses it to keep one account's offline work away from another's.
+ */
+export function accountOf(tokens: AuthTokens | null): string | null {
+	const payload = tokens?.token.split(".")[1];
+	if (!payload) return null;
+	try {
+		const bytes = Uint8Array.from(atob(payload.replace(/-/g, "+").replace(/_/g, "/")), (char) => char.charCodeAt(0));
+		const claims = JSON.parse(new TextDecoder().decode(bytes)) as { sub?: unknown };
+		return typeof claims.sub === "string" ? claims.sub : null;
+	} catch {
+		return null;
+	}
+}
+
+/** The stored tokens only while they belong to `accountId`, so a request made with them cannot go out as someone else. */
+export function tokensOfAccount(store: TokenStore, accountId: string): Pick<TokenStore, "read"> {
+	return {
+		async read() {
+			const tokens = await store.read();
+			return accountOf(tokens) === accountId ? tokens : null;
+		}
+	};
+}
 
 function parseTokens(raw: string | null): AuthTokens | null {
 	if (!raw) return null;
@@ -45,7 +72,7 @@ class PreferencesTokenStore implements TokenStore {
 /** Devices: the iOS Keychain / Android Keystore, loaded only there so the web bundle stays small. */
 class SecureTokenStore implements TokenStore {
 	private async storage() {
-		return (await import("@aparajita/capacitor-secure-storage")).SecureStorage;
+		return (await loadSecureStorage()).SecureStorage;
 	}
 	async read() {
 		return parseTokens(await (await this.storage()).getItem(TOKENS_KEY));

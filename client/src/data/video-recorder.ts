@@ -1,4 +1,5 @@
 import { Capacitor } from "@capacitor/core";
+import { holdReload } from "./reload-guard";
 
 /** Containers in order of preference; browsers differ in what MediaRecorder can write. */
 const VIDEO_TYPES = ["video/mp4", "video/webm;codecs=vp9,opus", "video/webm"];
@@ -16,6 +17,8 @@ export function supportedVideoType(): string | undefined {
 export class VideoRecorder {
 	private recorder: MediaRecorder | null = null;
 	private chunks: Blob[] = [];
+	/** An app update waits until the recording is stopped. */
+	private releaseReload: (() => void) | null = null;
 	stream: MediaStream | null = null;
 
 	static isAvailable(): boolean {
@@ -40,6 +43,7 @@ export class VideoRecorder {
 		};
 		// Chunks every second keep memory in small pieces and lose at most a second if the app dies.
 		this.recorder.start(1000);
+		this.releaseReload = holdReload();
 		return stream;
 	}
 
@@ -51,6 +55,8 @@ export class VideoRecorder {
 				this.stream?.getTracks().forEach((track) => track.stop());
 				this.stream = null;
 				this.recorder = null;
+				this.releaseReload?.();
+				this.releaseReload = null;
 				done(this.chunks.length > 0 ? new Blob(this.chunks, { type: recorder.mimeType }) : undefined);
 			};
 			recorder.stop();

@@ -14,7 +14,8 @@ export interface SensorFile {
 	samples: SensorSample[];
 }
 
-export type UploadKind = "video" | "sensors";
+export const UPLOAD_KINDS = ["video", "sensors"] as const;
+export type UploadKind = (typeof UPLOAD_KINDS)[number];
 
 export interface PracticeRecording {
 	video?: Blob;

@@ -1,5 +1,5 @@
 import { IonItem, IonNote, IonToggle, useIonToast } from "@ionic/react";
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { PracticeTimer, type TimedPractice } from "../components/PracticeTimer";
 import { SessionLogForm } from "../components/SessionLogForm";
 import { TagPicker } from "../components/TagPicker";
@@ -11,9 +11,13 @@ import { useSync } from "../data/sync-context";
 import { usePracticeRecording } from "../data/use-practice-recording";
 import type { PracticeRecording } from "../models/recording";
 import type { NewPracticeSession } from "../models/session";
+import { UpcomingLessons } from "./schedule/UpcomingLessons";
+import { AssignmentPicker, MyPlans, TagSuggestions } from "../components/teaching/MyPlans";
+import { useLinkSessionToAssignment } from "../data/teaching-queries";
+import type { Focus } from "../models/session";
 
 export default function PracticePage() {
-	const { logSession } = useSync();
+	const { logSession, entries } = useSync();
 	const tags = useTags();
 	const createTag = useCreateTag();
 	const [timed, setTimed] = useState<TimedPractice | undefined>();
@@ -26,6 +30,23 @@ export default function PracticePage() {
 	const recorder = usePracticeRecording();
 	const [recordingWanted, setRecordingWanted] = useState(false);
 	const [recording, setRecording] = useState<PracticeRecording | undefined>();
+	const [focus, setFocus] = useState<Focus | undefined>();
+	const [assignmentId, setAssignmentId] = useState<string | undefined>();
+	// Sessions saved for an assignment, linked once the server has them (a session may wait offline first).
+	const [linksToMake, setLinksToMake] = useState<Record<string, string>>({});
+	const linkSession = useLinkSessionToAssignment();
+
+	useEffect(() => {
+		const synced = entries.filter((entry) => entry.state === "done" && linksToMake[entry.session.id]);
+		if (synced.length === 0) return;
+		for (const entry of synced)
+			linkSession.mutate({ assignmentId: linksToMake[entry.session.id]!, sessionId: entry.session.id });
+		setLinksToMake((links) =>
+			Object.fromEntries(
+				Object.entries(links).filter(([sessionId]) => !synced.some((entry) => entry.session.id === sessionId))
+			)
+		);
+	}, [entries, linksToMake, linkSession]);
 
 	async function onTimerStop(practice: TimedPractice) {
 		setRecording(recordingWanted ? await recorder.stop(practice.startedAt) : undefined);
@@ -37,7 +58,9 @@ export default function PracticePage() {
 		setSaveError(null);
 		let online: boolean;
 		try {
-			({ online } = await logSession({ id: crypto.randomUUID(), ...session }, recording));
+			const id = crypto.randomUUID();
+			if (assignmentId) setLinksToMake((links) => ({ ...links, [id]: assignmentId }));
+			({ online } = await logSession({ id, ...session }, recording));
 		} catch (error) {
 			setSaveError(error);
 			return;
@@ -45,6 +68,8 @@ export default function PracticePage() {
 		setTimed(undefined);
 		setRecording(undefined);
 		setSelectedTagIds([]);
+		setAssignmentId(undefined);
+		setFocus(undefined);
 		setFormKey((key) => key + 1);
 		void contentRef.current?.scrollToTop(300);
 		await presentToast({
@@ -81,20 +106,27 @@ export default function PracticePage() {
 						session is saved and synced.
 					</IonNote>
 				)}
+				<MyPlans />
+				<UpcomingLessons />
 				<section aria-label="Log a session">
 					<h2>Log a session</h2>
-					<ErrorNote error={tags.error ?? createTag.error ?? saveError} />
+					<ErrorNote error={tags.error ?? createTag.error ?? linkSession.error ?? saveError} />
 					<SessionLogForm
 						key={formKey}
 						timed={timed}
 						selectedTagIds={selectedTagIds}
 						onSubmit={save}
+						onFocusChange={setFocus}
+						assignmentPicker={<AssignmentPicker value={assignmentId} onChange={setAssignmentId} />}
 						tagPicker={
 							<TagPicker
 								tags={tags.data ?? []}
 								selectedTagIds={selectedTagIds}
 								onChange={setSelectedTagIds}
 								onCreateTag={createTag.mutateAsync}
+								renderSuggestions={(query, pick) => (
+									<TagSuggestions query={query} focus={focus} selectedTagIds={selectedTagIds} onPick={pick} />
+								)}
 							/>
 						}
 					/>

@@ -15,21 +15,14 @@ import { Screen } from "../components/Screen";
 import { useDashboard } from "../data/queries";
 import { FOCUS_LABELS, type Focus } from "../models/session";
 import { useAuth } from "../data/auth-context";
-import { calendarDateIn, deviceTimezone, formatMinutes } from "../util/format";
+import { deviceTimezone, formatMinutes, lastCalendarDays } from "../util/format";
 
 const RANGE_DAYS = 28;
-
-/** The last `days` calendar days, today included, in the student's time zone. */
-function lastDays(days: number, tz: string) {
-	const now = new Date();
-	const from = new Date(now.getTime() - (days - 1) * 24 * 60 * 60 * 1000);
-	return { from: calendarDateIn(tz, from), to: calendarDateIn(tz, now), tz };
-}
 
 export default function ProgressPage() {
 	const { user } = useAuth();
 	const tz = user?.timezone ?? deviceTimezone();
-	const range = useMemo(() => lastDays(RANGE_DAYS, tz), [tz]);
+	const range = useMemo(() => lastCalendarDays(RANGE_DAYS, tz), [tz]);
 	const dashboard = useDashboard(range);
 	const data = dashboard.data;
 	const hasMinutes = (data?.minutesPerDay ?? []).some((day) => day.minutes > 0);

@@ -16,7 +16,10 @@ import { Screen } from "../components/Screen";
 import { SessionLogForm } from "../components/SessionLogForm";
 import { TagDots } from "../components/TagDots";
 import { TagPicker } from "../components/TagPicker";
+import { RecordingReview } from "../components/teaching/RecordingReview";
+import { SessionFeedback } from "../components/teaching/SessionFeedback";
 import { VideoPlayer } from "../components/VideoPlayer";
+import { useAuth } from "../data/auth-context";
 import {
 	useCreateTag,
 	useDeleteSession,
@@ -27,7 +30,9 @@ import {
 	useUpdateSession
 } from "../data/queries";
 import { FOCUS_LABELS, type PracticeSession, type SessionVideo } from "../models/session";
+import type { SessionMetrics } from "../models/analytics";
 import { formatDateTime, formatMetricValue, formatMinutes, metricLabel } from "../util/format";
+import "../components/teaching/teaching.css";
 
 const VIDEO_STATE_TEXT: Record<SessionVideo["state"], string> = {
 	uploading: "Uploading",
@@ -48,7 +53,21 @@ function DetailRow({ label, children }: { label: string; children: ReactNode }) 
 	);
 }
 
-function VideoItem({ video }: { video: SessionVideo }) {
+/** A playable recording with its teachers' pins on the timeline, the take's curves under it on the same time axis. */
+function VideoItem({ video, metrics }: { video: SessionVideo; metrics: SessionMetrics | undefined }) {
+	const { user } = useAuth();
+	const durationMs = metrics?.durationMs ?? (video.durationS ?? 0) * 1000;
+	if (video.state === "ready" && video.hlsUrl && durationMs > 0) {
+		return (
+			<RecordingReview
+				video={{ ...video, hlsUrl: video.hlsUrl }}
+				durationMs={durationMs}
+				curves={metrics?.videoId === video.id ? metrics.curves : undefined}
+				canPin={false}
+				userId={user?.id}
+			/>
+		);
+	}
 	if (video.state === "ready" && video.hlsUrl) {
 		return <VideoPlayer hlsUrl={video.hlsUrl} posterUrl={video.thumbnailUrl} label="Practice recording" />;
 	}
@@ -159,10 +178,13 @@ export default function SessionDetailPage() {
 								</DetailRow>
 							))}
 					</IonList>
-					{metrics.data && <CurvesChart curves={metrics.data.curves} durationMs={metrics.data.durationMs} />}
+					{metrics.data && !data.videos?.some((video) => video.id === metrics.data.videoId) && (
+						<CurvesChart curves={metrics.data.curves} durationMs={metrics.data.durationMs} />
+					)}
 					{(data.videos ?? []).map((video) => (
-						<VideoItem key={video.id} video={video} />
+						<VideoItem key={video.id} video={video} metrics={metrics.data} />
 					))}
+					<SessionFeedback sessionId={data.id} canWrite={false} />
 					<IonButton expand="block" fill="outline" className="ion-margin" onClick={() => setEditing(true)}>
 						Edit session
 					</IonButton>

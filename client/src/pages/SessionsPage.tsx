@@ -13,20 +13,24 @@ import { useState } from "react";
 import { ErrorNote } from "../components/ErrorNote";
 import { SessionFilterBar } from "../components/SessionFilterBar";
 import { Screen } from "../components/Screen";
+import { QueuedSessionItem } from "../components/QueuedSessionItem";
 import { SyncStatusBadge } from "../components/SyncStatusBadge";
 import { TagDots } from "../components/TagDots";
+import { UnclaimedWorkList } from "../components/UnclaimedWorkList";
 import { UploadProgress } from "../components/UploadProgress";
+import { useAuth } from "../data/auth-context";
 import { SESSIONS_PAGE_SIZE, useSessionsPage, useTags } from "../data/queries";
 import { useSync } from "../data/sync-context";
 import { FOCUS_LABELS, type SessionFilter } from "../models/session";
-import { formatDateTime, formatMinutes, minutesBetween } from "../util/format";
+import { formatDateTime, formatMinutes } from "../util/format";
 
 export default function SessionsPage() {
 	const [limit, setLimit] = useState(SESSIONS_PAGE_SIZE);
 	const [filter, setFilter] = useState<SessionFilter>({});
 	const sessions = useSessionsPage({ ...filter, limit });
 	const tags = useTags();
-	const { entries, online, uploads } = useSync();
+	const { user } = useAuth();
+	const { entries, unclaimed, online, uploads, retry, discard, claim } = useSync();
 	const serverIds = new Set((sessions.data?.items ?? []).map((session) => session.id));
 	const syncStateById = new Map(entries.map((entry) => [entry.session.id, entry.state]));
 	// Synced sessions come from the server's list, which may be filtered: only unsynced ones are listed from the device.
@@ -55,20 +59,22 @@ export default function SessionsPage() {
 				<IonList aria-label="Sessions on this device">
 					<IonListHeader>On this device</IonListHeader>
 					{notOnServerYet.map((entry) => (
-						<IonItem key={entry.session.id} data-session-id={entry.session.id}>
-							<IonLabel>
-								<h3>{FOCUS_LABELS[entry.session.focus]}</h3>
-								<p>
-									{formatDateTime(entry.session.startedAt)} ·{" "}
-									{formatMinutes(minutesBetween(entry.session.startedAt, entry.session.endedAt))}
-								</p>
-								<UploadProgress statuses={uploads.get(entry.session.id) ?? []} />
-							</IonLabel>
-							<SyncStatusBadge state={entry.state} />
-						</IonItem>
+						<QueuedSessionItem
+							key={entry.session.id}
+							entry={entry}
+							uploads={uploads.get(entry.session.id) ?? []}
+							onRetry={(sessionId) => void retry(sessionId)}
+							onDiscard={(sessionId) => void discard(sessionId)}
+						/>
 					))}
 				</IonList>
 			)}
+			<UnclaimedWorkList
+				work={unclaimed}
+				accountName={user?.name}
+				onClaim={(sessionId) => void claim(sessionId)}
+				onDiscard={(sessionId) => void discard(sessionId)}
+			/>
 			<SessionFilterBar
 				filter={filter}
 				tags={tags.data ?? []}

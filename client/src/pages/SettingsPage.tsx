@@ -2,8 +2,10 @@ import { IonButton, IonItem, IonLabel, IonList, IonListHeader, IonNote, useIonAl
 import { useState } from "react";
 import { ErrorNote } from "../components/ErrorNote";
 import { Screen } from "../components/Screen";
+import { SignOutButton } from "../components/SignOutButton";
 import { TextField } from "../components/TextField";
 import { useAuth } from "../data/auth-context";
+import { useSync } from "../data/sync-context";
 import {
 	useCreateInvite,
 	useLinkedStudents,
@@ -134,14 +136,16 @@ function TeacherLink() {
 }
 
 export default function SettingsPage() {
-	const { user, logout, deleteAccount } = useAuth();
+	const { user, deleteAccount } = useAuth();
+	const { leave } = useSync();
 	const [presentAlert] = useIonAlert();
 	const [deleteError, setDeleteError] = useState<unknown>(null);
 
 	function confirmDeleteAccount() {
 		void presentAlert({
 			header: "Delete your account?",
-			message: "All your sessions and recordings will be deleted. This cannot be undone.",
+			message:
+				"All your sessions and recordings will be deleted, with anything of yours still waiting on this device. This cannot be undone.",
 			inputs: [
 				{
 					name: "password",
@@ -157,7 +161,8 @@ export default function SettingsPage() {
 					role: "destructive",
 					handler: (values: { password?: string }) => {
 						setDeleteError(null);
-						deleteAccount(values.password ?? "").catch(setDeleteError);
+						// The account is gone: what it left unsent on this device could never be uploaded.
+						deleteAccount(values.password ?? "").then(() => leave("discard"), setDeleteError);
 					}
 				}
 			]
@@ -176,6 +181,9 @@ export default function SettingsPage() {
 					</IonLabel>
 				</IonItem>
 				{user && <A4Setting />}
+				<IonItem routerLink="/tabs/settings/notifications" detail>
+					<IonLabel>Notifications</IonLabel>
+				</IonItem>
 				<IonItem lines="none">
 					<IonLabel className="ion-text-wrap" color="medium">
 						Dark mode follows your device's setting.
@@ -183,9 +191,7 @@ export default function SettingsPage() {
 				</IonItem>
 			</IonList>
 			{user?.role === "teacher" ? <StudentInvites /> : <TeacherLink />}
-			<IonButton expand="block" fill="outline" className="ion-margin" onClick={() => void logout()}>
-				Sign out
-			</IonButton>
+			<SignOutButton />
 			<IonButton expand="block" color="danger" fill="clear" className="ion-margin" onClick={confirmDeleteAccount}>
 				Delete account
 			</IonButton>

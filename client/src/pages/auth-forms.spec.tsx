@@ -11,6 +11,7 @@ function renderWithAuth(form: ReactElement, overrides: Partial<AuthState>) {
 	const state: AuthState = {
 		status: "signedOut",
 		user: null,
+		accountId: null,
 		login: vi.fn(),
 		register: vi.fn(),
 		logout: vi.fn(),

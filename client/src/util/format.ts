@@ -31,6 +31,12 @@ export function calendarDateIn(timeZone: string, instant: Date): string {
 	return instant.toLocaleDateString("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
 }
 
+/** The last `days` calendar days, today included, in a time zone (a range for the dashboard). */
+export function lastCalendarDays(days: number, tz: string, now = new Date()): { from: string; to: string; tz: string } {
+	const from = new Date(now.getTime() - (days - 1) * 24 * 60 * 60 * 1000);
+	return { from: calendarDateIn(tz, from), to: calendarDateIn(tz, now), tz };
+}
+
 export function deviceTimezone(): string {
 	return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
 }

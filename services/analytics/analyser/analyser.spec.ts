@@ -5,7 +5,7 @@ import wavefile from "wavefile";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ANALYSER_VERSION, PRACTICE_METRIC_NAMES, analyseRecording, type AnalysisResult } from "./index";
 import { mean, slopePerIndex, standardDeviation } from "./stats";
-import { addNoise, gaussianNoise, renderNotes, seededRandom, writeWav, type SynthNote } from "./synthetic-signals";
+import { addNoise, gaussianNoise, renderNotes, seededRandom, slurredNotes, writeWav, type SynthNote } from "./synthetic-signals";
 
 const SAMPLE_RATE_HZ = 22_050;
 let directory: string;
@@ -103,8 +103,13 @@ describe("tempo", () => {
 		expect(Math.abs(metrics.tempoBpm! - 120)).toBeLessThanOrEqual(1);
 	});
 
-	it("does not split a sustained note with wide, fast vibrato into onsets", async () => {
-		const result = await analyseSamples(sustainedTone(660, 6, { levelDbfs: -6, vibratoRateHz: 8, vibratoExtentCents: 70 }));
+	it.each([
+		{ rateHz: 8, extentCents: 70 },
+		{ rateHz: 5, extentCents: 45 },
+		{ rateHz: 3.5, extentCents: 55 },
+		{ rateHz: 6, extentCents: 80 }
+	])("does not split a sustained note with wide vibrato ($rateHz Hz, ±$extentCents cents) into onsets", async ({ rateHz, extentCents }) => {
+		const result = await analyseSamples(sustainedTone(660, 6, { levelDbfs: -6, vibratoRateHz: rateHz, vibratoExtentCents: extentCents }));
 		expect(result.metrics.onsetCount).toBe(0);
 	});
 
@@ -112,6 +117,105 @@ describe("tempo", () => {
 		const result = await analyseSamples(sustainedTone(440, 3));
 		expect(result.metrics.tempoBpm).toBeNull();
 		expect(result.missing.tempoBpm).toBe("too_few_onsets");
+	});
+});
+
+interface SlurredScale {
+	notesPerMinute: number;
+	notesPerBow: number;
+	/** How long each finger change takes to move the pitch. */
+	glideMs: number;
+	intervalsMs?: readonly number[];
+	vibrato?: Pick<SynthNote, "vibratoRateHz" | "vibratoExtentCents">;
+}
+
+/**
+ * The scale up and down, `notesPerBow` notes to a bow: each bow starts with an attack, its other notes
+ * only change pitch. Onsets are jittered by 8 ms like a player's; a bow ends 20 ms before the next begins.
+ */
+function slurredScale({ notesPerMinute, notesPerBow, glideMs, intervalsMs, vibrato }: SlurredScale, seed: number) {
+	const intervals = intervalsMs ?? Array(31).fill(60_000 / notesPerMinute);
+	const noise = gaussianNoise(seededRandom(seed));
+	const onsetsMs = [300, ...intervals].map((_, i) => 300 + intervals.slice(0, i).reduce((sum, interval) => sum + interval, 0) + 8 * noise());
+	const bows: SynthNote[] = [];
+	for (let first = 0; first < onsetsMs.length; first += notesPerBow) {
+		const bowOnsetsMs = onsetsMs.slice(first, first + notesPerBow);
+		const endMs = (onsetsMs[first + notesPerBow] ?? bowOnsetsMs[bowOnsetsMs.length - 1]! + intervals[intervals.length - 1]!) - 20;
+		const pitches = bowOnsetsMs.map((onsetMs, i) => ({ f0Hz: SCALE_HZ[(first + i) % SCALE_HZ.length]!, durationS: ((bowOnsetsMs[i + 1] ?? endMs) - onsetMs) / 1000 }));
+		bows.push(slurredNotes(bowOnsetsMs[0]! / 1000, pitches, { levelDbfs: -14 + 3 * Math.sin(first), slurGlideS: glideMs / 1000, ...vibrato }).note);
+	}
+	return { samples: renderNotes(SAMPLE_RATE_HZ, onsetsMs[onsetsMs.length - 1]! / 1000 + 1, bows), onsetsMs };
+}
+
+describe("slurred notes", () => {
+	it.each([
+		{ notesPerMinute: 120, notesPerBow: 8, glideMs: 40 },
+		{ notesPerMinute: 120, notesPerBow: 4, glideMs: 12 },
+		{ notesPerMinute: 240, notesPerBow: 8, glideMs: 25 },
+		{ notesPerMinute: 240, notesPerBow: 4, glideMs: 60 },
+		{ notesPerMinute: 100, notesPerBow: 2, glideMs: 40 },
+		{ notesPerMinute: 160, notesPerBow: 2, glideMs: 25 }
+	])(
+		"counts every note of a scale slurred $notesPerBow to a bow at $notesPerMinute notes/min ($glideMs ms finger changes), with tempo ±1 bpm and CV ±0.01",
+		async (scale) => {
+			const { samples, onsetsMs } = slurredScale(scale, scale.notesPerMinute + scale.notesPerBow);
+			const { metrics } = await analyseSamples(samples);
+			const trueIntervalsMs = intervalsOf(onsetsMs);
+			expect(metrics.onsetCount).toBe(onsetsMs.length);
+			expect(Math.abs(metrics.tempoBpm! - scale.notesPerMinute)).toBeLessThanOrEqual(1);
+			expect(Math.abs(metrics.tempoCv! - standardDeviation(trueIntervalsMs) / mean(trueIntervalsMs))).toBeLessThanOrEqual(0.01);
+		}
+	);
+
+	it("measures a slurred accelerando as negative drift within ±1 ms per beat", async () => {
+		const intervalsMs = Array.from({ length: 24 }, (_, i) => 600 - (150 * i) / 23);
+		const { samples, onsetsMs } = slurredScale({ notesPerMinute: 100, notesPerBow: 4, glideMs: 40, intervalsMs }, 7);
+		const { metrics } = await analyseSamples(samples);
+		expect(metrics.onsetCount).toBe(onsetsMs.length);
+		expect(Math.abs(metrics.tempoDriftMsPerBeat! - slopePerIndex(intervalsOf(onsetsMs)))).toBeLessThanOrEqual(1);
+	});
+
+	it("counts slurred notes with vibrato once each", async () => {
+		const { samples, onsetsMs } = slurredScale({ notesPerMinute: 60, notesPerBow: 4, glideMs: 40, intervalsMs: Array(15).fill(1000), vibrato: { vibratoRateHz: 5.5, vibratoExtentCents: 35 } }, 5);
+		const { metrics } = await analyseSamples(samples);
+		expect(metrics.onsetCount).toBe(onsetsMs.length);
+		expect(Math.abs(metrics.tempoBpm! - 60)).toBeLessThanOrEqual(1);
+	});
+
+	it.each([
+		{ shiftCents: 700, slideMs: 150 },
+		{ shiftCents: 300, slideMs: 120 },
+		{ shiftCents: 1200, slideMs: 1000 }
+	])("counts a slide of $shiftCents cents over $slideMs ms between two slurred notes as one note", async ({ shiftCents, slideMs }) => {
+		const pitches = [0, shiftCents, 0, shiftCents].map((cents) => ({ f0Hz: 293.66 * 2 ** (cents / 1200), durationS: 1.2 }));
+		const { note, onsetsS } = slurredNotes(0.3, pitches, { levelDbfs: -14, slurGlideS: slideMs / 1000 });
+		const { metrics } = await analyseSamples(renderNotes(SAMPLE_RATE_HZ, 5.5, [note]));
+		expect(metrics.onsetCount).toBe(onsetsS.length);
+	});
+
+	it.each([
+		{ wobbleCents: -100, wobbleMs: 50 },
+		{ wobbleCents: 120, wobbleMs: 60 },
+		{ wobbleCents: -200, wobbleMs: 60 }
+	])("counts a note whose pitch starts $wobbleCents cents off and settles within $wobbleMs ms once", async ({ wobbleCents, wobbleMs }) => {
+		const notes = Array.from({ length: 16 }, (_, i) => ({
+			startS: 0.3 + i * 0.5,
+			durationS: i % 2 === 0 ? 0.45 : 0.49,
+			f0Hz: SCALE_HZ[i % 8]!,
+			levelDbfs: -14,
+			startWobbleCents: wobbleCents,
+			startWobbleS: wobbleMs / 1000
+		}));
+		const { metrics } = await analyseSamples(renderNotes(SAMPLE_RATE_HZ, 8.5, notes));
+		expect(metrics.onsetCount).toBe(notes.length);
+		expect(Math.abs(metrics.tempoBpm! - 120)).toBeLessThanOrEqual(1);
+	});
+
+	it("counts a re-bowed note that changes pitch without a gap once", async () => {
+		const notes = Array.from({ length: 16 }, (_, i) => ({ startS: 0.3 + i * 0.3, durationS: 0.32, f0Hz: SCALE_HZ[i % 8]!, levelDbfs: -14 }));
+		const { metrics } = await analyseSamples(renderNotes(SAMPLE_RATE_HZ, 5.5, notes));
+		expect(metrics.onsetCount).toBe(notes.length);
+		expect(Math.abs(metrics.tempoBpm! - 200)).toBeLessThanOrEqual(1);
 	});
 });
 

@@ -52,6 +52,25 @@ export function frameCentreMs(layout: FrameLayout, frameIndex: number): number {
 	return ((frameIndex * layout.hopSize + layout.frameSize / 2) / layout.sampleRateHz) * 1000;
 }
 
+/** The frame whose centre is nearest to `timeMs`. */
+export function frameIndexAt(layout: FrameLayout, timeMs: number): number {
+	return Math.round(((timeMs / 1000) * layout.sampleRateHz - layout.frameSize / 2) / layout.hopSize);
+}
+
+/**
+ * Mean frame RMS of the `halfWidth` frames after `index` over that of the `halfWidth` frames before it:
+ * below 1 the level falls across the frame, above 1 it rises. NaN when a side is empty or both are silent.
+ */
+export function levelRatioAcross(frameRms: readonly number[], index: number, halfWidth: number): number {
+	return meanOf(frameRms, index + 1, Math.min(frameRms.length, index + 1 + halfWidth)) / meanOf(frameRms, Math.max(0, index - halfWidth), index);
+}
+
+function meanOf(values: readonly number[], from: number, to: number): number {
+	let sum = 0;
+	for (let i = from; i < to; i++) sum += values[i]!;
+	return to > from ? sum / (to - from) : Number.NaN;
+}
+
 /**
  * Consumes a mono stream chunk by chunk and keeps only scalar features per frame. Each frame's
  * spectrum is computed once with fft.js; meyda is not used because `extract` recomputes the

@@ -7,7 +7,8 @@ import { FrameFeatureExtractor, isSoundingRms, type FrameFeatures } from "./fram
 import { INTONATION_METRICS, intonationMetrics, type IntonationMetric } from "./intonation";
 import { availableGroup, unavailableGroup, type MetricGroup, type MissingReason } from "./metric-group";
 import { pitchTrackOf, sustainedNotes } from "./notes";
-import { TEMPO_METRICS, detectOnsetTimesMs, tempoMetrics, type TempoMetric } from "./tempo";
+import { detectOnsetTimesMs } from "./onsets";
+import { TEMPO_METRICS, tempoMetrics, type TempoMetric } from "./tempo";
 import { VIBRATO_METRICS, vibratoMetrics, type VibratoMetric } from "./vibrato";
 import { openWav, streamMonoSamples } from "./wav-stream";
 
@@ -20,7 +21,7 @@ export type { MissingReason } from "./metric-group";
  * Stored with every metric row. Same input + same version = same numbers, so any change that can
  * move a number bumps at least the minor version (policy in docs/metrics.md).
  */
-export const ANALYSER_VERSION = "1.0.0";
+export const ANALYSER_VERSION = "1.1.0";
 export const DEFAULT_A4_HZ = 440;
 const A4_RANGE_HZ = [400, 480] as const;
 
@@ -95,8 +96,8 @@ function audioMetrics(features: FrameFeatures, a4Hz: number): MetricGroup<AudioM
 	if (soundingFrameLevelsDbfs(features).length === 0) {
 		return mergeGroups([unavailableGroup(AUDIO_METRIC_NAMES, "silent"), availableGroup({ clippedSamplePercent, onsetCount: 0, sustainedNoteCount: 0 })]);
 	}
-	const onsetTimesMs = detectOnsetTimesMs(features);
 	const track = pitchTrackOf(features, a4Hz);
+	const onsetTimesMs = detectOnsetTimesMs(features, track);
 	const notes = sustainedNotes(track);
 	const soundingPitchFrameCount = features.f0Hz.filter((_, pitchIndex) => isSoundingRms(features.frameRms[pitchIndex * features.layout.pitchEveryFrames]!)).length;
 	return mergeGroups([

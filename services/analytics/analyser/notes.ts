@@ -6,7 +6,7 @@ import type { FrameFeatures } from "./frame-features";
  */
 const NOTE_SPLIT_CENTS = 80;
 /** Unvoiced frames (≈ 46 ms) that may interrupt a note without ending it. */
-const MAX_BRIDGED_GAP_FRAMES = 2;
+export const MAX_BRIDGED_GAP_FRAMES = 2;
 /** Frames dropped at each end of a note so attack and release glides do not bias its centre. */
 const NOTE_EDGE_TRIM_FRAMES = 2;
 /** A note at least this long (after trimming) is "sustained": long enough to judge its centre and vibrato. */

@@ -14,10 +14,24 @@ export interface SynthNote {
 	vibratoExtentCents?: number;
 	/** Number of harmonics with amplitude 1/h; 1 gives a pure sine. */
 	harmonicCount?: number;
+	/** Later pitches of the same bow stroke (legato): the tone moves to each without a new attack. */
+	slurredPitches?: readonly SlurredPitch[];
+	/** The note starts this many cents off its pitch and glides onto it over `startWobbleS` (an unsettled start). */
+	startWobbleCents?: number;
+	startWobbleS?: number;
+	/** How long each finger change of `slurredPitches` takes to move the pitch (default 12 ms). */
+	slurGlideS?: number;
+}
+
+export interface SlurredPitch {
+	/** When the pitch is half-way through the finger change, from the start of the note. */
+	atS: number;
+	f0Hz: number;
 }
 
 const ATTACK_S = 0.01;
 const RELEASE_S = 0.03;
+const SLUR_GLIDE_S = 0.012;
 
 /** mulberry32: a tiny seeded generator so "random" test signals are identical on every run. */
 export function seededRandom(seed: number): () => number {
@@ -48,11 +62,12 @@ function addNote(samples: Float32Array, sampleRateHz: number, note: SynthNote): 
 	const first = Math.round(note.startS * sampleRateHz);
 	const count = Math.min(Math.round(note.durationS * sampleRateHz), samples.length - first);
 	const endLevelDbfs = note.endLevelDbfs ?? note.levelDbfs;
+	const pitchOffsetCents = pitchOffsetCentsOf(note);
 	let phase = 0;
 	for (let i = 0; i < count; i++) {
 		const tS = i / sampleRateHz;
 		const vibratoCents = (note.vibratoExtentCents ?? 0) * Math.sin(2 * Math.PI * (note.vibratoRateHz ?? 0) * tS);
-		phase += (2 * Math.PI * note.f0Hz * 2 ** (vibratoCents / 1200)) / sampleRateHz;
+		phase += (2 * Math.PI * note.f0Hz * 2 ** ((vibratoCents + pitchOffsetCents(tS)) / 1200)) / sampleRateHz;
 		const levelDbfs = note.levelDbfs + ((endLevelDbfs - note.levelDbfs) * i) / count;
 		const envelope = Math.min(1, tS / ATTACK_S, (note.durationS - tS) / RELEASE_S);
 		const amplitude = (10 ** (levelDbfs / 20) * envelope) / harmonicSum;
@@ -60,6 +75,45 @@ function addNote(samples: Float32Array, sampleRateHz: number, note: SynthNote): 
 		for (let h = 1; h <= harmonicCount; h++) value += Math.sin(h * phase) / h;
 		samples[first + i]! += amplitude * value;
 	}
+}
+
+/**
+ * Cents above the note's first pitch at time tS into the note: slurred pitch changes glide linearly
+ * over the glide time, the start wobble decays linearly to 0. Expects `tS` to only grow.
+ */
+function pitchOffsetCentsOf(note: SynthNote): (tS: number) => number {
+	const glideS = note.slurGlideS ?? SLUR_GLIDE_S;
+	const steps = (note.slurredPitches ?? []).map((step) => ({ startS: step.atS - glideS / 2, cents: 1200 * Math.log2(step.f0Hz / note.f0Hz) }));
+	const wobbleCents = note.startWobbleCents ?? 0;
+	const wobbleS = note.startWobbleS ?? 0;
+	let reached = 0;
+	let fromCents = 0;
+	return (tS) => {
+		while (reached < steps.length && tS >= steps[reached]!.startS + glideS) fromCents = steps[reached++]!.cents;
+		const gliding = steps[reached];
+		const slurCents = gliding && tS >= gliding.startS ? fromCents + ((gliding.cents - fromCents) * (tS - gliding.startS)) / glideS : fromCents;
+		return tS < wobbleS ? slurCents + wobbleCents * (1 - tS / wobbleS) : slurCents;
+	};
+}
+
+export interface LegatoNote {
+	f0Hz: number;
+	durationS: number;
+}
+
+/**
+ * One bow stroke that plays `notes` one after another without a new attack. Returns the SynthNote
+ * and the true onset of every note: the attack, then the middle of each finger change.
+ */
+export function slurredNotes(startS: number, notes: readonly LegatoNote[], tone: Omit<SynthNote, "startS" | "durationS" | "f0Hz" | "slurredPitches">): { note: SynthNote; onsetsS: number[] } {
+	const onsetsS: number[] = [];
+	let offsetS = 0;
+	for (const legatoNote of notes) {
+		onsetsS.push(startS + offsetS);
+		offsetS += legatoNote.durationS;
+	}
+	const slurredPitches = notes.slice(1).map((legatoNote, i) => ({ atS: onsetsS[i + 1]! - startS, f0Hz: legatoNote.f0Hz }));
+	return { note: { ...tone, startS, durationS: offsetS, f0Hz: notes[0]!.f0Hz, slurredPitches }, onsetsS };
 }
 
 /** Adds white Gaussian noise with the given RMS level in dBFS. */

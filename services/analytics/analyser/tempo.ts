@@ -1,4 +1,4 @@
-import { frameCentreMs, isSoundingRms, type FrameFeatures } from "./frame-features";
+import { frameCentreMs, isSoundingRms, levelRatioAcross, type FrameFeatures, type FrameLayout } from "./frame-features";
 import { availableGroup, unavailableGroup, type MetricGroup } from "./metric-group";
 import { mean, median, slopePerIndex, standardDeviation } from "./stats";
 
@@ -26,11 +26,12 @@ const TEMPO_REFINE_FRACTION = 0.15;
 /** Above this coefficient of variation the onsets have no pulse (noise, free improvisation). */
 const MAX_TEMPO_CV = 0.5;
 
-export function detectOnsetTimesMs(features: FrameFeatures): number[] {
+/** Onsets that change the spectrum: attacks, bow changes, and slurred steps abrupt enough to show in it. */
+export function detectSpectralOnsetTimesMs(features: FrameFeatures): number[] {
 	const { spectralFlux: flux, frameRms, layout } = features;
 	const frameMs = (layout.hopSize / layout.sampleRateHz) * 1000;
 	const medianHalfWidth = Math.max(1, Math.round(THRESHOLD_MEDIAN_HALF_WIDTH_MS / frameMs));
-	const peakHalfWidth = Math.max(1, Math.round(PEAK_HALF_WIDTH_MS / frameMs));
+	const peakHalfWidth = peakHalfWidthFrames(layout);
 	const onsetTimesMs: number[] = [];
 	for (let i = 0; i < flux.length; i++) {
 		if (!isSoundingRms(frameRms[i]!) || flux[i]! < THRESHOLD_FLUX_FLOOR) continue;
@@ -41,11 +42,14 @@ export function detectOnsetTimesMs(features: FrameFeatures): number[] {
 	return onsetTimesMs;
 }
 
+/** Frames in PEAK_HALF_WIDTH_MS: also the span over which the level before and after an onset is compared. */
+export function peakHalfWidthFrames(layout: FrameLayout): number {
+	return Math.max(1, Math.round(PEAK_HALF_WIDTH_MS / ((layout.hopSize / layout.sampleRateHz) * 1000)));
+}
+
 /** Spectral change while the level falls is a note ending (the cut-off splatters across bins), not an onset. */
 function isLevelFalling(frameRms: readonly number[], index: number, halfWidth: number): boolean {
-	const before = mean(frameRms.slice(Math.max(0, index - halfWidth), index));
-	const after = mean(frameRms.slice(index + 1, index + 1 + halfWidth));
-	return before > 0 && after < before * FALLING_LEVEL_RATIO;
+	return levelRatioAcross(frameRms, index, halfWidth) < FALLING_LEVEL_RATIO;
 }
 
 function isLocalMaximum(values: readonly number[], index: number, halfWidth: number): boolean {

@@ -1,0 +1,50 @@
+import { QueryTypes, type Sequelize } from "sequelize";
+import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
+import { databaseOf } from "../../lib/db/connection";
+import { httpClient } from "../support/http-client";
+import { startTestApi, type TestApi } from "../support/test-node";
+
+/**
+ * The services' own connections: they work as the application role, so a query that does not
+ * name its actor sees nothing, while the same data is served through the API to its owner.
+ */
+let api: TestApi;
+let sequelize: Sequelize;
+
+beforeAll(async () => {
+	api = await startTestApi(inject("databaseUrl"));
+	sequelize = databaseOf(api.node.broker);
+});
+afterAll(() => api.stop());
+
+describe("every service query runs under row-level security", () => {
+	it("connects as a role that owns no table and bypasses nothing", async () => {
+		const [role] = await sequelize.query<{ user: string; superuser: string; bypass: boolean }>(
+			`SELECT current_user AS user, current_setting('is_superuser') AS superuser, r.rolbypassrls AS bypass
+			 FROM pg_roles r WHERE r.rolname = current_user`,
+			{ type: QueryTypes.SELECT }
+		);
+		expect(role).toEqual({ user: "etude_app", superuser: "off", bypass: false });
+		const [owned] = await sequelize.query<{ n: number }>(
+			"SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user",
+			{ type: QueryTypes.SELECT }
+		);
+		expect(owned!.n).toBe(0);
+	});
+
+	it("shows nothing to a query without an acting user, though the owner reads their data through the API", async () => {
+		const http = httpClient(api.baseUrl);
+		const student = await http.register("student");
+		const created = await http.request("POST", "/api/sessions", {
+			token: student.token,
+			body: { focus: "scales", startedAt: "2026-11-20T17:00:00.000Z", endedAt: "2026-11-20T17:30:00.000Z" }
+		});
+		expect(created.status).toBe(201);
+		expect((await http.request("GET", `/api/sessions/${created.body.id}`, { token: student.token })).status).toBe(200);
+
+		for (const table of ["users", "refresh_tokens", "practice_sessions", "tags", "videos", "metric_analyses"]) {
+			const [result] = await sequelize.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`, { type: QueryTypes.SELECT });
+			expect(result!.n, table).toBe(0);
+		}
+	});
+});
