@@ -30,11 +30,10 @@ export default defineConfig({
 					name: "integration",
 					include: ["test/integration/**/*.spec.ts"],
 					exclude: ZONED_TESTS,
-					// One file at a time: the suites share one database, and a node starting up takes
-					// over unfinished work it finds there (pending analyses, queued videos), so two
-					// running together would process each other's jobs with the wrong storage.
-					maxWorkers: 1,
+					// Each file has a database of its own (test/support/file-database.ts), so files run
+					// side by side.
 					globalSetup: ["test/integration/global-setup.ts"],
+					setupFiles: ["test/integration/file-database.setup.ts"],
 					testTimeout: 30_000,
 					hookTimeout: 60_000
 				}
@@ -45,6 +44,7 @@ export default defineConfig({
 					include: ZONED_TESTS,
 					env: { TZ: timezone },
 					globalSetup: ["test/integration/global-setup.ts"],
+					setupFiles: ["test/integration/file-database.setup.ts"],
 					testTimeout: 30_000,
 					hookTimeout: 60_000
 				}

@@ -97,16 +97,18 @@ export const READS_KEPT_MESSAGES = { nats: { consumerOptions: { config: { delive
 const streamsReady = new WeakMap<ServiceBroker, Map<string, Promise<void>>>();
 
 /**
- * Sends a fact on its durable channel. The stream is created first, so a message sent while no
- * consumer has ever subscribed waits for them instead of being dropped. Pass `eventId` when the
- * fact has a natural identity (a reminder's key), so that sending it again is recognisably the same.
+ * A fact with its envelope. Pass `eventId` when the fact has a natural identity (a reminder's key),
+ * so that sending it again is recognisably the same.
  */
-export async function publishDomainEvent<C extends DomainChannel>(
-	broker: ServiceBroker,
-	channel: C,
-	payload: DomainEventPayloads[C],
-	envelope: Partial<DomainEventEnvelope> = {}
-): Promise<DomainEvent<C>> {
+export function domainEvent<C extends DomainChannel>(payload: DomainEventPayloads[C], envelope: Partial<DomainEventEnvelope> = {}): DomainEvent<C> {
+	return { ...payload, eventId: envelope.eventId ?? randomUUID(), occurredAt: envelope.occurredAt ?? new Date().toISOString() } as DomainEvent<C>;
+}
+
+/**
+ * Sends a fact on its durable channel. The stream is created first, so a message sent while no
+ * consumer has ever subscribed waits for them instead of being dropped.
+ */
+export async function sendDomainEvent<C extends DomainChannel>(broker: ServiceBroker, channel: C, event: DomainEvent<C>): Promise<void> {
 	let streams = streamsReady.get(broker);
 	if (!streams) streamsReady.set(broker, (streams = new Map()));
 	let ready = streams.get(channel);
@@ -116,7 +118,20 @@ export async function publishDomainEvent<C extends DomainChannel>(
 		ready.catch(() => streams.delete(channel));
 	}
 	await ready;
-	const event = { ...payload, eventId: envelope.eventId ?? randomUUID(), occurredAt: envelope.occurredAt ?? new Date().toISOString() } as DomainEvent<C>;
 	await broker.sendToChannel(channel, event);
+}
+
+/**
+ * Makes and sends a fact at once. A change committed to the database announces itself through the
+ * service's outbox instead (mixins/outbox.mixin.ts), so that a failed send cannot lose it.
+ */
+export async function publishDomainEvent<C extends DomainChannel>(
+	broker: ServiceBroker,
+	channel: C,
+	payload: DomainEventPayloads[C],
+	envelope: Partial<DomainEventEnvelope> = {}
+): Promise<DomainEvent<C>> {
+	const event = domainEvent<C>(payload, envelope);
+	await sendDomainEvent(broker, channel, event);
 	return event;
 }

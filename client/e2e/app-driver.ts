@@ -160,8 +160,17 @@ export class AppDriver {
 
 	/** Picks an option of a popover select on the visible screen. */
 	async choose(selectLabel: string, option: string) {
-		await this.screen.locator(`ion-select[label="${selectLabel}"]`).click();
-		await this.page.locator("ion-popover ion-radio", { hasText: option }).click();
+		const select = this.screen.locator(`ion-select[label="${selectLabel}"]`);
+		const popover = this.page.locator("ion-popover");
+		// On a loaded machine a tap can land while the form re-renders after the last save and open
+		// nothing (a person taps again): tap until the options are presented, a few times at most.
+		for (let attempt = 1; ; attempt += 1) {
+			await select.click();
+			const presented = await popover.waitFor({ state: "visible", timeout: 5_000 }).then(() => true, () => false);
+			if (presented) break;
+			if (attempt === 3) throw new Error(`The "${selectLabel}" select opened no options after ${attempt} taps`);
+		}
+		await popover.locator("ion-radio", { hasText: option }).click();
 		await this.page.locator("ion-popover").waitFor({ state: "detached" });
 	}
 

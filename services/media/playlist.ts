@@ -1,4 +1,5 @@
-import { linkSignature, verifyLinkSignature, VIEWER_LINK_LIFETIME_SECONDS } from "./signed-links";
+import { signParts } from "../../lib/signatures";
+import { verifyLinkSignature, VIEWER_LINK_LIFETIME_SECONDS } from "./signed-links";
 
 export type Rendition = "quick" | "720p";
 export const RENDITIONS: readonly Rendition[] = ["quick", "720p"];
@@ -7,7 +8,7 @@ export const RENDITIONS: readonly Rendition[] = ["quick", "720p"];
 export const PLAYBACK_URL_LIFETIME_SECONDS = VIEWER_LINK_LIFETIME_SECONDS;
 
 function signature(videoId: string, rendition: Rendition, viewerId: string, expiresAtEpochSeconds: number, secret: string): string {
-	return linkSignature(secret, [videoId, rendition, viewerId, expiresAtEpochSeconds]);
+	return signParts(secret, [videoId, rendition, viewerId, expiresAtEpochSeconds]);
 }
 
 /**

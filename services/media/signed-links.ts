@@ -1,19 +1,12 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
 import { EtudeClientError } from "../../lib/errors";
+import { isSignatureOf, signParts } from "../../lib/signatures";
 
 /** How long a link handed to a viewer stays valid (playback and forum media alike). */
 export const VIEWER_LINK_LIFETIME_SECONDS = 3600;
 
-/** The HMAC of a link's parts, one per line, so that no two different part lists sign alike. */
-export function linkSignature(secret: string, parts: readonly (string | number)[]): string {
-	return createHmac("sha256", secret).update(parts.join("\n")).digest("base64url");
-}
-
 /** Constant-time comparison, then expiry; `what` names the link in the refusal ("playback", "media"). */
 export function verifyLinkSignature(secret: string, parts: readonly (string | number)[], expires: number, given: string, codes: { invalid: string; expired: string }, what: string): void {
-	const expected = Buffer.from(linkSignature(secret, parts));
-	const actual = Buffer.from(given);
-	if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
+	if (!isSignatureOf(secret, parts, given)) {
 		throw new EtudeClientError(`This ${what} link is not valid`, 403, codes.invalid);
 	}
 	if (expires * 1000 < Date.now()) throw new EtudeClientError(`This ${what} link has expired; reload the page`, 403, codes.expired);
@@ -27,7 +20,7 @@ const FORUM_MEDIA_REFUSALS = { invalid: "ERR_MEDIA_LINK_INVALID", expired: "ERR_
  */
 export function signedForumMediaQuery(mediaId: string, viewerId: string, secret: string, now = Date.now()): string {
 	const expires = Math.floor(now / 1000) + VIEWER_LINK_LIFETIME_SECONDS;
-	return `viewer=${viewerId}&expires=${expires}&signature=${linkSignature(secret, ["forum-media", mediaId, viewerId, expires])}`;
+	return `viewer=${viewerId}&expires=${expires}&signature=${signParts(secret, ["forum-media", mediaId, viewerId, expires])}`;
 }
 
 export function verifyForumMediaLink(mediaId: string, viewerId: string, expires: number, given: string, secret: string): void {

@@ -1,11 +1,12 @@
 import type { Context, Service, ServiceSchema } from "moleculer";
 import { DataTypes, Op, type Sequelize, type Transaction, type WhereOptions } from "sequelize";
 import type { EtudeMeta } from "../../lib/actor";
-import { publishDomainEvent, READS_KEPT_MESSAGES, type DomainEvent } from "../../lib/domain-events";
+import { READS_KEPT_MESSAGES, type DomainEvent } from "../../lib/domain-events";
 import { NotFoundError, ValidationFailedError } from "../../lib/errors";
 import { renderMarkdown } from "../../lib/markdown";
 import { studentBatchRule } from "../../lib/timezones";
 import { DbMixin, type PersonActor } from "../../mixins/db.mixin";
+import { Outbox } from "../../mixins/outbox.mixin";
 import { PersonalDataMixin, type PersonalDataExport } from "../../mixins/personal-data.mixin";
 import { isCalendarDate } from "../analytics/practice-days";
 import type { PersonProfile } from "../auth.service";
@@ -139,7 +140,7 @@ function byStatusThenDate(a: AssignmentRow, b: AssignmentRow): number {
 export default function assignmentsService(): ServiceSchema {
 	return {
 		name: "assignments",
-		mixins: [DbMixin(defineModels), StudentRelationsMixin(), PersonalDataMixin()],
+		mixins: [DbMixin(defineModels), StudentRelationsMixin(), PersonalDataMixin(), Outbox()],
 		settings: { rest: "/" },
 
 		actions: {
@@ -154,17 +155,16 @@ export default function assignmentsService(): ServiceSchema {
 					const actor: PersonActor = await this.requireReadableStudent(ctx, studentId);
 					if (tagIds.length > 0) await ctx.call("tags.usableBy", { studentId, tagIds });
 					const { primary: Assignment } = this.models as AssignmentModels;
-					const created = await this.transactionAs(actor, async (transaction: Transaction) =>
-						(await Assignment.create({ ...fields, ...notesColumns(notes), tagIds, teacherId: actor.userId, studentId }, { transaction })).get({ plain: true })
-					);
-					const [view] = await this.views(ctx, [created as AssignmentRow]);
-					await publishDomainEvent(this.broker, "assignments.created", {
-						assignmentId: view!.id,
-						teacherId: view!.teacherId,
-						studentId,
-						title: view!.title,
-						dueAt: view!.dueAt
+					// The due instant is the end of the due day where the student lives; asked before the transaction.
+					const [student] = (await ctx.call("auth.profilesOf", { userIds: [studentId] })) as PersonProfile[];
+					const dueAt = endOfLocalDay(fields.dueDate, student?.timezone ?? "UTC");
+					const { created, recorded } = await this.transactionAs(actor, async (transaction: Transaction) => {
+						const row = (await Assignment.create({ ...fields, ...notesColumns(notes), tagIds, teacherId: actor.userId, studentId }, { transaction })).get({ plain: true }) as AssignmentRow;
+						const announced = await this.recordEvent(transaction, actor, "assignments.created", { assignmentId: row.id, teacherId: actor.userId, studentId, title: row.title, dueAt });
+						return { created: row, recorded: announced };
 					});
+					await this.sendRecorded([recorded]);
+					const [view] = await this.views(ctx, [created]);
 					ctx.meta.$statusCode = 201;
 					ctx.meta.$location = `/api/assignments/${view!.id}`;
 					return view!;

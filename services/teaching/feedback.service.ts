@@ -1,10 +1,11 @@
 import type { Context, Service, ServiceSchema } from "moleculer";
 import { DataTypes, Op, type Sequelize, type Transaction, type WhereOptions } from "sequelize";
 import type { EtudeMeta, Role } from "../../lib/actor";
-import { publishDomainEvent, READS_KEPT_MESSAGES, type DomainEvent } from "../../lib/domain-events";
+import { READS_KEPT_MESSAGES, type DomainEvent } from "../../lib/domain-events";
 import { EtudeClientError, NotFoundError, ValidationFailedError, type FieldProblem } from "../../lib/errors";
 import { markdownToPlainText, renderMarkdown } from "../../lib/markdown";
 import { DbMixin, type PersonActor } from "../../mixins/db.mixin";
+import { Outbox } from "../../mixins/outbox.mixin";
 import { PersonalDataMixin, type PersonalDataExport } from "../../mixins/personal-data.mixin";
 import type { MetricAtMoment } from "../analytics/analytics.service";
 import { CURVE_SERIES, METRIC_UNITS } from "../analytics/metric-catalog";
@@ -180,7 +181,7 @@ function plainRows(rows: unknown[]): FeedbackRow[] {
 export default function feedbackService(): ServiceSchema {
 	return {
 		name: "feedback",
-		mixins: [DbMixin(defineModels), StudentRelationsMixin(), PersonalDataMixin()],
+		mixins: [DbMixin(defineModels), StudentRelationsMixin(), PersonalDataMixin(), Outbox()],
 		settings: { rest: "/" },
 
 		actions: {
@@ -423,22 +424,26 @@ export default function feedbackService(): ServiceSchema {
 
 			async createFeedback(ctx: FeedbackContext, fields: Partial<FeedbackRow> & Pick<FeedbackRow, "kind" | "studentId" | "sessionId">): Promise<FeedbackView> {
 				const user = ctx.meta.user!;
+				const actor = ctx.locals.actor as PersonActor;
 				const { primary: Feedback } = this.models as FeedbackModels;
-				const created = await this.transactionAs(ctx.locals.actor as PersonActor, async (transaction: Transaction) =>
-					(await Feedback.create({ ...fields, authorId: user.id, authorRole: user.role }, { transaction })).get({ plain: true })
-				);
-				const row = created as FeedbackRow;
-				await publishDomainEvent(this.broker, "feedback.created", {
-					feedbackId: row.id,
-					authorId: row.authorId,
-					recipientIds: await this.recipientsOf(row),
-					studentId: row.studentId,
-					sessionId: row.sessionId,
-					videoId: row.videoId,
-					tMs: row.tMs,
-					excerpt: markdownToPlainText(row.bodyMd, EXCERPT_CHARS),
-					parentId: row.parentId
+				// Asked before the transaction: on the embedded database a query outside it would wait for it.
+				const recipientIds = await this.recipientsOf({ ...fields, authorId: user.id } as FeedbackRow);
+				const { row, recorded } = await this.transactionAs(actor, async (transaction: Transaction) => {
+					const created = (await Feedback.create({ ...fields, authorId: user.id, authorRole: user.role }, { transaction })).get({ plain: true }) as FeedbackRow;
+					const announced = await this.recordEvent(transaction, actor, "feedback.created", {
+						feedbackId: created.id,
+						authorId: created.authorId,
+						recipientIds,
+						studentId: created.studentId,
+						sessionId: created.sessionId,
+						videoId: created.videoId,
+						tMs: created.tMs,
+						excerpt: markdownToPlainText(created.bodyMd, EXCERPT_CHARS),
+						parentId: created.parentId
+					});
+					return { row: created, recorded: announced };
 				});
+				await this.sendRecorded([recorded]);
 				ctx.meta.$statusCode = 201;
 				ctx.meta.$location = `/api/feedback/${row.id}`;
 				return this.viewWithReplies(ctx, row);

@@ -1,9 +1,9 @@
 import type { Context, ServiceSchema } from "moleculer";
 import { DataTypes, Op, type Sequelize, type Transaction } from "sequelize";
 import type { EtudeMeta } from "../../lib/actor";
-import { publishDomainEvent } from "../../lib/domain-events";
 import { NotFoundError, ValidationFailedError } from "../../lib/errors";
 import { DbMixin, type PersonActor } from "../../mixins/db.mixin";
+import { Outbox } from "../../mixins/outbox.mixin";
 import { PersonalDataMixin, type PersonalDataExport } from "../../mixins/personal-data.mixin";
 import type { PersonProfile } from "../auth.service";
 import { PRACTICE_FOCUSES, type PracticeFocus, type StudentPracticeDay } from "../practice/sessions.service";
@@ -84,7 +84,7 @@ export function goalWithProgress(goal: GoalRow, teacherName: string, days: reado
 export default function goalsService(): ServiceSchema {
 	return {
 		name: "goals",
-		mixins: [DbMixin(defineModels), StudentRelationsMixin(), PersonalDataMixin()],
+		mixins: [DbMixin(defineModels), StudentRelationsMixin(), PersonalDataMixin(), Outbox()],
 		settings: { rest: "/" },
 
 		actions: {
@@ -107,12 +107,13 @@ export default function goalsService(): ServiceSchema {
 					}
 					const { primary: Goal } = this.models as GoalModels;
 					const teacherId = actor.userId;
-					const [goal] = await this.transactionAs(actor, async (transaction: Transaction) => {
+					const { row, recorded } = await this.transactionAs(actor, async (transaction: Transaction) => {
 						await Goal.upsert({ teacherId, studentId, minutesPerWeek, daysPerWeek, focus, updatedAt: new Date() }, { conflictFields: ["teacher_id", "student_id"], transaction });
-						return Goal.findAll({ where: { teacherId, studentId }, raw: true, transaction });
+						const [goal] = (await Goal.findAll({ where: { teacherId, studentId }, raw: true, transaction })) as unknown as GoalRow[];
+						const announced = await this.recordEvent(transaction, actor, "goals.set", { goalId: goal!.id, teacherId, studentId, minutesPerWeek, daysPerWeek });
+						return { row: goal!, recorded: announced };
 					});
-					const row = goal as unknown as GoalRow;
-					await publishDomainEvent(this.broker, "goals.set", { goalId: row.id, teacherId, studentId, minutesPerWeek, daysPerWeek });
+					await this.sendRecorded([recorded]);
 					const [view] = await this.withProgress(ctx, studentId, [row]);
 					return view!;
 				}

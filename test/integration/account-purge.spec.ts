@@ -1,5 +1,5 @@
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createObjectStorage, type ObjectStorage } from "../../lib/storage";
 import { objectStorageConfig } from "../../mixins/storage.mixin";
 import { waitUntil } from "../../services/analytics/recording-fixtures";
@@ -8,6 +8,7 @@ import { httpClient, type Account } from "../support/http-client";
 import { analysedTake, localDate } from "../support/teaching-fixtures";
 import { startTestApi, type TestApi } from "../support/test-node";
 import { tusUpload } from "../support/tus";
+import { testDatabaseUrl } from "../support/file-database";
 
 /**
  * Deleting an account: a grace period in which signing in takes it back, then a purge that every
@@ -24,9 +25,9 @@ let bystander: Account;
 const PASSWORD = "correct horse battery";
 
 beforeAll(async () => {
-	api = await startTestApi(inject("databaseUrl"));
+	api = await startTestApi(testDatabaseUrl());
 	http = httpClient(api.baseUrl);
-	database = new pg.Client({ connectionString: inject("databaseUrl") });
+	database = new pg.Client({ connectionString: testDatabaseUrl() });
 	await database.connect();
 	storage = createObjectStorage(objectStorageConfig(api.node.config));
 	[student, teacher, bystander] = await Promise.all([http.register("student", "Leaving"), http.register("teacher", "Teaching"), http.register("student", "Staying")]);

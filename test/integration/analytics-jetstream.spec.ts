@@ -3,13 +3,14 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EtudeNode } from "../../lib/node";
 import { createObjectStorage } from "../../lib/storage";
 import { objectStorageConfig } from "../../mixins/storage.mixin";
 import { audioReadyMessage, listenForAnalysisOutcomes, putCorruptTake, putSyntheticTake, waitUntil, type AnalysisOutcome } from "../../services/analytics/recording-fixtures";
 import { httpClient, practiceSession } from "../support/http-client";
 import { startTestApi, startTestWorker, type TestApi } from "../support/test-node";
+import { testDatabaseUrl } from "../support/file-database";
 
 /**
  * Distributed, over NATS JetStream: the gateway node sends media.audio_ready while no analytics
@@ -29,14 +30,14 @@ function clusterEnvironment(extra: Record<string, string>): Record<string, strin
 }
 
 async function startWorker(nodeId: string): Promise<EtudeNode> {
-	return startTestWorker(inject("databaseUrl"), { SERVICES: "analytics", ...clusterEnvironment({ NODE_ID: nodeId }) });
+	return startTestWorker(testDatabaseUrl(), { SERVICES: "analytics", ...clusterEnvironment({ NODE_ID: nodeId }) });
 }
 
 beforeAll(async () => {
 	sharedDataDir = await mkdtemp(path.join(os.tmpdir(), "etude-analytics-js-"));
-	gateway = await startTestApi(inject("databaseUrl"), clusterEnvironment({ NODE_ID: "gateway", SERVICES: "api,auth,practice,media" }));
+	gateway = await startTestApi(testDatabaseUrl(), clusterEnvironment({ NODE_ID: "gateway", SERVICES: "api,auth,practice,media" }));
 	outcomes = listenForAnalysisOutcomes(gateway.node.broker);
-	database = new pg.Client({ connectionString: inject("databaseUrl") });
+	database = new pg.Client({ connectionString: testDatabaseUrl() });
 	await database.connect();
 	// The worker group's durable consumer exists from an earlier deployment.
 	const earlierWorker = await startWorker("analytics-old");

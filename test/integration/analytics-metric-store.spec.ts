@@ -1,13 +1,14 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import type { Sequelize, Transaction } from "sequelize";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ANALYSER_VERSION, PRACTICE_METRIC_NAMES, type AnalysisResult } from "../../services/analytics/analyser";
 import type { StoredAnalysis } from "../../services/analytics/analytics.service";
 import { ensureMonthPartitions, recordingSpan, replaceRecordingMetrics } from "../../services/analytics/metric-store";
 import { audioReadyMessage } from "../../services/analytics/recording-fixtures";
 import type { AudioReadyMessage } from "../../services/media/media.service";
 import { startTestApi, type TestApi } from "../support/test-node";
+import { testDatabaseUrl } from "../support/file-database";
 
 /**
  * The worker writes points by binary COPY into the month partitions; the embedded database takes
@@ -23,8 +24,8 @@ let analytics: {
 };
 
 beforeAll(async () => {
-	api = await startTestApi(inject("databaseUrl"));
-	database = new pg.Client({ connectionString: inject("databaseUrl") });
+	api = await startTestApi(testDatabaseUrl());
+	database = new pg.Client({ connectionString: testDatabaseUrl() });
 	await database.connect();
 	analytics = api.node.broker.getLocalService("analytics") as unknown as typeof analytics;
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createObjectStorage, type ObjectStorage } from "../../lib/storage";
 import { objectStorageConfig } from "../../mixins/storage.mixin";
 import { ANALYSER_VERSION, PRACTICE_METRIC_NAMES } from "../../services/analytics/analyser";
@@ -8,6 +8,7 @@ import type { AudioReadyMessage } from "../../services/media/media.service";
 import { audioReadyMessage, listenForAnalysisOutcomes, putCorruptTake, putSensorFile, putSyntheticTake, waitUntil, type AnalysisOutcome } from "../../services/analytics/recording-fixtures";
 import { httpClient, practiceSession, type Account } from "../support/http-client";
 import { startTestApi, type TestApi } from "../support/test-node";
+import { testDatabaseUrl } from "../support/file-database";
 
 /**
  * The analytics worker and API on a real node and real PostgreSQL: a media.audio_ready message
@@ -24,10 +25,10 @@ let unlinkedTeacher: Account;
 let finished: AnalysisOutcome[];
 
 beforeAll(async () => {
-	api = await startTestApi(inject("databaseUrl"));
+	api = await startTestApi(testDatabaseUrl());
 	http = httpClient(api.baseUrl);
 	storage = createObjectStorage(objectStorageConfig(api.node.config));
-	database = new pg.Client({ connectionString: inject("databaseUrl") });
+	database = new pg.Client({ connectionString: testDatabaseUrl() });
 	await database.connect();
 	finished = listenForAnalysisOutcomes(api.node.broker);
 	[student, otherStudent, linkedTeacher, unlinkedTeacher] = await Promise.all([
@@ -194,7 +195,7 @@ describe("lifecycle", () => {
 			"INSERT INTO metric_analyses (video_id, session_id, student_id, status, recorded_at, request) VALUES ($1, $2, $3, 'pending', $4, $5)",
 			[message.videoId, message.sessionId, message.studentId, message.recordedAt, JSON.stringify(message)]
 		);
-		const restarted = await startTestApi(inject("databaseUrl"), { DATA_DIR: api.node.config.dataDir });
+		const restarted = await startTestApi(testDatabaseUrl(), { DATA_DIR: api.node.config.dataDir });
 		try {
 			const statusOf = async () => (await database.query("SELECT status FROM metric_analyses WHERE video_id = $1", [message.videoId])).rows[0]?.status;
 			await waitUntil(async () => (await statusOf()) === "done", "the pending recording to be analysed");

@@ -1,14 +1,15 @@
 import jwt from "jsonwebtoken";
-import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signAccessToken } from "../../lib/tokens";
 import { httpClient } from "../support/http-client";
 import { startTestApi, TEST_JWT_SECRET, type TestApi } from "../support/test-node";
+import { testDatabaseUrl } from "../support/file-database";
 
 let api: TestApi;
 let http: ReturnType<typeof httpClient>;
 
 beforeAll(async () => {
-	api = await startTestApi(inject("databaseUrl"));
+	api = await startTestApi(testDatabaseUrl());
 	http = httpClient(api.baseUrl);
 });
 afterAll(() => api.stop());

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { httpClient, type Account } from "../support/http-client";
 import { startTestApi, type TestApi } from "../support/test-node";
+import { testDatabaseUrl } from "../support/file-database";
 
 /**
  * Every route the API documents, called as nobody and as each role it does not admit. The
@@ -38,7 +39,7 @@ function sampleOf(schema: BodySchema | undefined): unknown {
 }
 
 beforeAll(async () => {
-	api = await startTestApi(inject("databaseUrl"));
+	api = await startTestApi(testDatabaseUrl());
 	http = httpClient(api.baseUrl);
 	accounts = { student: await http.register("student"), teacher: await http.register("teacher") };
 	const document = (await http.request("GET", "/api/openapi.json")).body;

@@ -2,7 +2,7 @@ import { createECDH, randomUUID } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ServedRoute } from "../../services/api.service";
 import { httpClient, practiceSession, type Account } from "../support/http-client";
 import { eventually } from "../support/eventually";
@@ -10,6 +10,7 @@ import { generateStillImage } from "../support/media-fixtures";
 import { analysedTake, localDate, logSession, testClip } from "../support/teaching-fixtures";
 import { startTestApi, type TestApi } from "../support/test-node";
 import { tusUpload } from "../support/tus";
+import { testDatabaseUrl } from "../support/file-database";
 
 /**
  * Every route the gateway serves, called with REAL entities of student A: by student B, by teacher U
@@ -674,7 +675,7 @@ async function snapshotOfA(): Promise<string> {
 }
 
 beforeAll(async () => {
-	api = await startTestApi(inject("databaseUrl"));
+	api = await startTestApi(testDatabaseUrl());
 	http = httpClient(api.baseUrl);
 	[people.A, people.T, people.B, people.U, people.C] = await Promise.all([
 		register("student", A_TEXTS.name, A_PASSWORD),

@@ -1,8 +1,9 @@
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ask, member, reply } from "../support/community-fixtures";
 import { httpClient, type Account } from "../support/http-client";
 import { startTestApi, type TestApi } from "../support/test-node";
+import { testDatabaseUrl } from "../support/file-database";
 
 /**
  * Every community route against REAL entities of someone else: member A's question, answer and
@@ -20,7 +21,7 @@ let newcomerM: Account;
 const ids: Record<string, string> = {};
 
 beforeAll(async () => {
-	databaseUrl = inject("databaseUrl");
+	databaseUrl = testDatabaseUrl();
 	api = await startTestApi(databaseUrl);
 	http = httpClient(api.baseUrl);
 	memberA = await member(http, databaseUrl, "Member A", 300);

@@ -1,11 +1,12 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ask, makeModerator, member, members, reply } from "../support/community-fixtures";
 import { httpClient, type Account } from "../support/http-client";
 import { TEST_PII_KEYS } from "../support/processes";
 import { startTestApi, type TestApi } from "../support/test-node";
+import { testDatabaseUrl } from "../support/file-database";
 
 /** New-user limits, first posts held for review, flags, the moderators' queue and log, feeds. */
 let api: TestApi;
@@ -17,7 +18,7 @@ let author: Account;
 const post = (title: string, body = "A body long enough to be a real post about practice.") => ({ title, body, tags: ["practice"] });
 
 beforeAll(async () => {
-	databaseUrl = inject("databaseUrl");
+	databaseUrl = testDatabaseUrl();
 	api = await startTestApi(databaseUrl);
 	http = httpClient(api.baseUrl);
 	moderator = await member(http, databaseUrl, "Moderator", 1000);

@@ -1,8 +1,9 @@
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ask, establishedMember, member, members, reply } from "../support/community-fixtures";
 import { httpClient, type Account } from "../support/http-client";
 import { startTestApi, type TestApi } from "../support/test-node";
+import { testDatabaseUrl } from "../support/file-database";
 
 /** Posts, answers, threaded comments, accepts, votes and the reputation ledger, through HTTP on PostgreSQL. */
 let api: TestApi;
@@ -12,7 +13,7 @@ let asker: Account;
 let answerer: Account;
 
 beforeAll(async () => {
-	databaseUrl = inject("databaseUrl");
+	databaseUrl = testDatabaseUrl();
 	api = await startTestApi(databaseUrl);
 	http = httpClient(api.baseUrl);
 	asker = await member(http, databaseUrl, "Asker", 200);

@@ -3,12 +3,13 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../broker.config";
 import { startNode, type EtudeNode } from "../../lib/node";
 import { OWNER, ask, member } from "../support/community-fixtures";
 import { httpClient, type Account } from "../support/http-client";
 import { startTestApi, type TestApi } from "../support/test-node";
+import { testDatabaseUrl } from "../support/file-database";
 
 /**
  * Search, the same cases on PostgreSQL and on the embedded default (PGlite): accents, case,
@@ -48,8 +49,8 @@ interface Target {
 }
 
 async function postgresTarget(): Promise<Target> {
-	const api: TestApi = await startTestApi(inject("databaseUrl"));
-	return { http: httpClient(api.baseUrl), databaseUrl: inject("databaseUrl"), stop: () => api.stop() };
+	const api: TestApi = await startTestApi(testDatabaseUrl());
+	return { http: httpClient(api.baseUrl), databaseUrl: testDatabaseUrl(), stop: () => api.stop() };
 }
 
 async function pgliteTarget(): Promise<Target> {

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MARKDOWN_MAX_CHARS } from "../../lib/markdown";
 import { eventually } from "../support/eventually";
 import { generateStillImage } from "../support/media-fixtures";
@@ -10,6 +10,7 @@ import { ask, member } from "../support/community-fixtures";
 import { XSS_CORPUS, executableParts } from "../support/xss-corpus";
 import { httpClient, type Account } from "../support/http-client";
 import { startTestApi, type TestApi } from "../support/test-node";
+import { testDatabaseUrl } from "../support/file-database";
 
 /**
  * The XSS corpus through every way markdown enters the community — a post, an answer, a nested
@@ -23,9 +24,9 @@ let author: Account;
 let postId: string;
 
 beforeAll(async () => {
-	api = await startTestApi(inject("databaseUrl"));
+	api = await startTestApi(testDatabaseUrl());
 	http = httpClient(api.baseUrl);
-	author = await member(http, inject("databaseUrl"), "Attacker", 5000);
+	author = await member(http, testDatabaseUrl(), "Attacker", 5000);
 	postId = await ask(http, author, { title: "A question to attack in its answers", body: "Plain body of the question." });
 }, 120_000);
 afterAll(() => api.stop());
@@ -76,7 +77,7 @@ describe("the XSS corpus", () => {
 	});
 
 	it("embeds only the author's own processed media, on our own route; another member's id is refused or shown as removed", async () => {
-		const other = await member(http, inject("databaseUrl"), "Other member", 5000);
+		const other = await member(http, testDatabaseUrl(), "Other member", 5000);
 		const workDir = await mkdtemp(path.join(os.tmpdir(), "etude-xss-media-"));
 		const picture = await readFile(await generateStillImage(path.join(workDir, "picture.png")));
 		await rm(workDir, { recursive: true, force: true });

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ServiceName } from "../../broker.config";
 import type { EtudeNode } from "../../lib/node";
 import { createObjectStorage } from "../../lib/storage";
@@ -11,6 +11,7 @@ import { objectStorageConfig } from "../../mixins/storage.mixin";
 import { audioReadyMessage, putSyntheticTake, waitUntil } from "../../services/analytics/recording-fixtures";
 import { httpClient, practiceSession, type Account } from "../support/http-client";
 import { startTestApi, startTestWorker, type TestApi } from "../support/test-node";
+import { testDatabaseUrl } from "../support/file-database";
 
 /**
  * Deleting a recording or a session reaches the services that hold something of it through
@@ -30,7 +31,7 @@ function clusterEnvironment(extra: Record<string, string>): Record<string, strin
 }
 
 async function startWorker(services: ServiceName): Promise<EtudeNode> {
-	return startTestWorker(inject("databaseUrl"), { SERVICES: services, ...clusterEnvironment({ NODE_ID: `${services}-${randomUUID().slice(0, 6)}` }) });
+	return startTestWorker(testDatabaseUrl(), { SERVICES: services, ...clusterEnvironment({ NODE_ID: `${services}-${randomUUID().slice(0, 6)}` }) });
 }
 
 let media: EtudeNode | undefined;
@@ -38,9 +39,9 @@ let analytics: EtudeNode | undefined;
 
 beforeAll(async () => {
 	sharedDataDir = await mkdtemp(path.join(os.tmpdir(), "etude-deletion-"));
-	gateway = await startTestApi(inject("databaseUrl"), clusterEnvironment({ NODE_ID: "gateway", SERVICES: "api,auth,practice" }));
+	gateway = await startTestApi(testDatabaseUrl(), clusterEnvironment({ NODE_ID: "gateway", SERVICES: "api,auth,practice" }));
 	http = httpClient(gateway.baseUrl);
-	database = new pg.Client({ connectionString: inject("databaseUrl") });
+	database = new pg.Client({ connectionString: testDatabaseUrl() });
 	await database.connect();
 	[media, analytics] = await Promise.all([startWorker("media"), startWorker("analytics")]);
 	await gateway.node.broker.waitForServices(["media", "analytics"], 10_000);

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { Parser } from "htmlparser2";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createObjectStorage, type ObjectStorage } from "../../lib/storage";
 import { objectStorageConfig } from "../../mixins/storage.mixin";
 import { probeMedia } from "../../services/media/ffmpeg";
@@ -14,6 +14,7 @@ import { EXIF_MARKER, generateClip, generateJpegWithGps, jpegHasApp1, writeTextF
 import { startTestApi, type TestApi } from "../support/test-node";
 import { refusal, tusUpload } from "../support/tus";
 import { executableParts } from "../support/xss-corpus";
+import { testDatabaseUrl } from "../support/file-database";
 
 /**
  * Pictures and clips in community posts, end to end: uploaded through the real tus endpoint like a
@@ -31,7 +32,7 @@ let reader: Account;
 const files = {} as Record<"photo" | "clip" | "text", Buffer>;
 
 beforeAll(async () => {
-	databaseUrl = inject("databaseUrl");
+	databaseUrl = testDatabaseUrl();
 	workDir = await mkdtemp(path.join(os.tmpdir(), "etude-forum-media-it-"));
 	api = await startTestApi(databaseUrl);
 	http = httpClient(api.baseUrl);

@@ -4,14 +4,17 @@ import { createScratchDatabase } from "../support/postgres";
 
 declare module "vitest" {
 	export interface ProvidedContext {
-		databaseUrl: string;
+		templateDatabaseUrl: string;
 	}
 }
 
-/** One fresh, migrated PostgreSQL database for the whole integration run, dropped after it. */
+/**
+ * One migrated database per run, never connected to afterwards: each file gets a copy of it
+ * (file-database.setup.ts). Dropped after the run.
+ */
 export default async function setup(project: TestProject) {
-	const database = await createScratchDatabase("etude_it");
-	await migrateDatabase(database.url);
-	project.provide("databaseUrl", database.url);
-	return () => database.drop();
+	const template = await createScratchDatabase("etude_it");
+	await migrateDatabase(template.url);
+	project.provide("templateDatabaseUrl", template.url);
+	return () => template.drop();
 }

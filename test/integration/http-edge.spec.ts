@@ -1,13 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { httpClient, practiceSession, type Account } from "../support/http-client";
 import { startTestApi, type TestApi } from "../support/test-node";
+import { testDatabaseUrl } from "../support/file-database";
 
 let api: TestApi;
 let http: ReturnType<typeof httpClient>;
 let student: Account;
 
 beforeAll(async () => {
-	api = await startTestApi(inject("databaseUrl"), { BODY_LIMIT: "16kb", CORS_ORIGINS: "https://app.etude.example" });
+	api = await startTestApi(testDatabaseUrl(), { BODY_LIMIT: "16kb", CORS_ORIGINS: "https://app.etude.example" });
 	http = httpClient(api.baseUrl);
 	student = await http.register("student");
 });

@@ -2,13 +2,14 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../broker.config";
 import { startNode, type EtudeNode } from "../../lib/node";
 import { httpClient, practiceSession } from "../support/http-client";
 import { generateClip } from "../support/media-fixtures";
 import { TEST_JWT_SECRET } from "../support/test-node";
 import { tusUpload } from "../support/tus";
+import { testDatabaseUrl } from "../support/file-database";
 
 /**
  * The embedded default across restarts of its one process: an upload resumes where it stopped,
@@ -23,7 +24,7 @@ function startEmbeddedNode(): Promise<EtudeNode> {
 		loadConfig({
 			PORT: String(port),
 			DATA_DIR: dataDir,
-			DATABASE_URL: inject("databaseUrl"),
+			DATABASE_URL: testDatabaseUrl(),
 			JWT_SECRET: TEST_JWT_SECRET,
 			LOG_LEVEL: "warn",
 			RATE_LIMIT_PER_MINUTE: "0",
@@ -80,7 +81,7 @@ describe("restarts of the node that holds the uploads", () => {
 		const video = await settledVideo(http, student.token, session.id);
 		// As if the process had died mid-job: back to queued, with no outputs.
 		await node.stop();
-		const database = new pg.Client({ connectionString: inject("databaseUrl") });
+		const database = new pg.Client({ connectionString: testDatabaseUrl() });
 		await database.connect();
 		await database.query(
 			"UPDATE videos SET state = 'queued', progress_percent = 0, playlist_key = NULL, quick_playlist_key = NULL, processed = false WHERE id = $1",

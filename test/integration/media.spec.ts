@@ -2,11 +2,12 @@ import { createHash, randomUUID } from "node:crypto";
 import { readFile, readdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateClip, generateStillImage, writeTextFile, writeTruncatedCopy } from "../support/media-fixtures";
 import { httpClient, practiceSession, type Account } from "../support/http-client";
 import { startTestApi, type TestApi } from "../support/test-node";
 import { refusal, tusUpload } from "../support/tus";
+import { testDatabaseUrl } from "../support/file-database";
 
 /**
  * From the phone to a playable recording, through the real tus endpoint, real ffmpeg and the
@@ -19,7 +20,7 @@ let clip: Buffer;
 
 beforeAll(async () => {
 	workDir = await mkdtemp(path.join(os.tmpdir(), "etude-media-it-"));
-	api = await startTestApi(inject("databaseUrl"), { UPLOAD_MAX_BYTES: String(20 * 1024 * 1024), UPLOAD_QUOTA_BYTES: String(40 * 1024 * 1024) });
+	api = await startTestApi(testDatabaseUrl(), { UPLOAD_MAX_BYTES: String(20 * 1024 * 1024), UPLOAD_QUOTA_BYTES: String(40 * 1024 * 1024) });
 	http = httpClient(api.baseUrl);
 	clip = await readFile(await generateClip(path.join(workDir, "clip.mp4"), { durationSeconds: 3, width: 320, height: 240 }));
 }, 120_000);

@@ -2,13 +2,14 @@ import { randomUUID } from "node:crypto";
 import { Agent } from "node:https";
 import type { Service } from "moleculer";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { publishDomainEvent, type DomainChannel, type DomainEventPayloads } from "../../lib/domain-events";
 import { webPushSender, type DevicePushAdapter, type PushMessage } from "../../services/notifications/push-senders";
 import { httpClient, type Account } from "../support/http-client";
 import { eventually as waitFor } from "../support/eventually";
 import { startTestApi, type TestApi } from "../support/test-node";
 import { startWebPushEndpoint } from "../support/web-push-endpoint";
+import { testDatabaseUrl } from "../support/file-database";
 
 /**
  * Notifications over HTTP against real PostgreSQL: triggers on durable channels become inbox rows
@@ -53,7 +54,7 @@ const reminder = (recipientId: string, startsInMs: number, minutesBefore = 60): 
 };
 
 beforeAll(async () => {
-	const databaseUrl = inject("databaseUrl");
+	const databaseUrl = testDatabaseUrl();
 	pushService = await startWebPushEndpoint();
 	api = await startTestApi(databaseUrl);
 	http = httpClient(api.baseUrl);

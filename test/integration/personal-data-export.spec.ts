@@ -1,10 +1,11 @@
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fromBuffer, type Entry, type ZipFile } from "yauzl";
 import { httpClient, type Account } from "../support/http-client";
 import { analysedTake, testClip, until } from "../support/teaching-fixtures";
 import { startTestApi, type TestApi } from "../support/test-node";
 import { tusUpload } from "../support/tus";
+import { testDatabaseUrl } from "../support/file-database";
 
 /**
  * GDPR art. 15/20: a person asks for everything held about them and downloads one zip through a
@@ -19,9 +20,9 @@ let take: Awaited<ReturnType<typeof analysedTake>>;
 const sensorFile = Buffer.from(JSON.stringify({ version: 1, startedAt: new Date().toISOString(), samples: [{ t: 0, gyro: [0, 0, 0] }, { t: 10, gyro: [0.2, 0, 0] }] }));
 
 beforeAll(async () => {
-	api = await startTestApi(inject("databaseUrl"));
+	api = await startTestApi(testDatabaseUrl());
 	http = httpClient(api.baseUrl);
-	database = new pg.Client({ connectionString: inject("databaseUrl") });
+	database = new pg.Client({ connectionString: testDatabaseUrl() });
 	await database.connect();
 	[student, teacher] = await Promise.all([http.register("student", "Exporting"), http.register("teacher", "Their teacher")]);
 	await http.link(teacher, student);

@@ -4,12 +4,13 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../broker.config";
 import { startNode, type EtudeNode } from "../../lib/node";
 import { normalizeEmail, PiiCipher } from "../../lib/pii";
 import { httpClient } from "../support/http-client";
 import { startTestApi, type TestApi } from "../support/test-node";
+import { testDatabaseUrl } from "../support/file-database";
 
 /**
  * A school's first lesson: fifty students sign up at once, a few of them twice. Every answer is
@@ -60,7 +61,7 @@ async function expectOneAccountPerEmail({ http, emails, answers }: Awaited<Retur
 describe("fifty registrations at once on PostgreSQL", () => {
 	let api: TestApi;
 	beforeAll(async () => {
-		api = await startTestApi(inject("databaseUrl"));
+		api = await startTestApi(testDatabaseUrl());
 	});
 	afterAll(() => api.stop());
 
@@ -68,7 +69,7 @@ describe("fifty registrations at once on PostgreSQL", () => {
 		const result = await burst(api.baseUrl);
 		expectOnlyCleanAnswers(result.answers);
 		await expectOneAccountPerEmail(result);
-		const admin = new pg.Client({ connectionString: inject("databaseUrl") });
+		const admin = new pg.Client({ connectionString: testDatabaseUrl() });
 		await admin.connect();
 		try {
 			const { rows } = await admin.query<{ n: number }>(

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testDatabaseUrl } from "../support/file-database";
 
 /**
  * Defence in depth: even a query with no WHERE clause, run as the application role, sees and
@@ -25,7 +26,7 @@ async function asActor<T>(userId: string, readable: string[], work: () => Promis
 }
 
 beforeAll(async () => {
-	client = new pg.Client({ connectionString: inject("databaseUrl") });
+	client = new pg.Client({ connectionString: testDatabaseUrl() });
 	await client.connect();
 	for (const student of [alice, bob]) {
 		await client.query(

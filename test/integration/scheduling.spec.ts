@@ -2,11 +2,12 @@ import { randomUUID } from "node:crypto";
 import ICAL from "ical.js";
 import type { Context, Service } from "moleculer";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DomainEvent } from "../../lib/domain-events";
 import { httpClient, practiceSession, type Account } from "../support/http-client";
 import { eventually as waitFor } from "../support/eventually";
 import { startTestApi, type TestApi } from "../support/test-node";
+import { testDatabaseUrl } from "../support/file-database";
 
 /**
  * Lessons over HTTP against real PostgreSQL: series, exceptions, clashes, reminders planned and
@@ -70,9 +71,9 @@ async function pendingReminders(seriesId: string): Promise<Array<{ message_key: 
 }
 
 beforeAll(async () => {
-	api = await startTestApi(inject("databaseUrl"));
+	api = await startTestApi(testDatabaseUrl());
 	http = httpClient(api.baseUrl);
-	database = new pg.Pool({ connectionString: inject("databaseUrl"), max: 2 });
+	database = new pg.Pool({ connectionString: testDatabaseUrl(), max: 2 });
 	api.node.broker.createService({
 		name: "scheduling-test-consumer",
 		channels: {

@@ -1,8 +1,9 @@
 import { QueryTypes, type Sequelize } from "sequelize";
-import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { databaseOf } from "../../lib/db/connection";
 import { httpClient } from "../support/http-client";
 import { startTestApi, type TestApi } from "../support/test-node";
+import { testDatabaseUrl } from "../support/file-database";
 
 /**
  * The services' own connections: they work as the application role, so a query that does not
@@ -12,7 +13,7 @@ let api: TestApi;
 let sequelize: Sequelize;
 
 beforeAll(async () => {
-	api = await startTestApi(inject("databaseUrl"));
+	api = await startTestApi(testDatabaseUrl());
 	sequelize = databaseOf(api.node.broker);
 });
 afterAll(() => api.stop());

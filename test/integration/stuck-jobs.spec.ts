@@ -5,13 +5,14 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { Service } from "moleculer";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ObjectStorage } from "../../lib/storage";
 import { audioReadyMessage, putSyntheticTake, waitUntil } from "../../services/analytics/recording-fixtures";
 import { httpClient, practiceSession, type Account } from "../support/http-client";
 import { generateClip } from "../support/media-fixtures";
 import { startTestApi, TEST_JWT_SECRET, type TestApi } from "../support/test-node";
 import { tusUpload } from "../support/tus";
+import { testDatabaseUrl } from "../support/file-database";
 
 /**
  * No job stays unfinished for ever: a worker whose every delivery fails (storage down) leaves the
@@ -55,7 +56,7 @@ describe("jobs that exhaust their deliveries over JetStream", () => {
 	beforeAll(async () => {
 		workDir = await mkdtemp(path.join(os.tmpdir(), "etude-stuck-"));
 		clip = await readFile(await generateClip(path.join(workDir, "clip.mp4"), { durationSeconds: 2, width: 320, height: 240 }));
-		api = await startTestApi(inject("databaseUrl"), { TRANSPORTER: NATS_URL, NAMESPACE: namespace, CHANNEL_MAX_DELIVERIES: String(DELIVERIES) });
+		api = await startTestApi(testDatabaseUrl(), { TRANSPORTER: NATS_URL, NAMESPACE: namespace, CHANNEL_MAX_DELIVERIES: String(DELIVERIES) });
 		http = httpClient(api.baseUrl);
 	}, 120_000);
 	afterAll(async () => {
@@ -66,7 +67,7 @@ describe("jobs that exhaust their deliveries over JetStream", () => {
 	async function requeue(videoId: string): Promise<string> {
 		const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "scripts/requeue.ts", videoId], {
 			cwd: repositoryRoot,
-			env: { ...process.env, TRANSPORTER: NATS_URL, NAMESPACE: namespace, DATABASE_URL: inject("databaseUrl"), JWT_SECRET: TEST_JWT_SECRET, DATA_DIR: workDir }
+			env: { ...process.env, TRANSPORTER: NATS_URL, NAMESPACE: namespace, DATABASE_URL: testDatabaseUrl(), JWT_SECRET: TEST_JWT_SECRET, DATA_DIR: workDir }
 		});
 		return stdout;
 	}
@@ -118,7 +119,7 @@ describe("an analysis that always fails on the embedded default's in-process cha
 	let http: ReturnType<typeof httpClient>;
 
 	beforeAll(async () => {
-		api = await startTestApi(inject("databaseUrl"), { CHANNEL_MAX_DELIVERIES: String(DELIVERIES) });
+		api = await startTestApi(testDatabaseUrl(), { CHANNEL_MAX_DELIVERIES: String(DELIVERIES) });
 		http = httpClient(api.baseUrl);
 	});
 	afterAll(() => api.stop());

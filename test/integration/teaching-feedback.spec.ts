@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Context } from "moleculer";
 import { httpClient, type Account } from "../support/http-client";
 import { analysedTake, logSession, until } from "../support/teaching-fixtures";
 import { startTestApi, type TestApi } from "../support/test-node";
+import { testDatabaseUrl } from "../support/file-database";
 
 /**
  * Timestamped feedback on a real recording (uploaded with tus, packaged and analysed by the real
@@ -16,7 +17,7 @@ let take: { sessionId: string; videoId: string; durationS: number };
 const announced: Array<Record<string, unknown>> = [];
 
 beforeAll(async () => {
-	api = await startTestApi(inject("databaseUrl"));
+	api = await startTestApi(testDatabaseUrl());
 	http = httpClient(api.baseUrl);
 	// A stand-in for the notifications service: the durable channel's consumer.
 	api.node.broker.createService({

@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { Temporal } from "temporal-polyfill";
-import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Context } from "moleculer";
 import { httpClient, type Account } from "../support/http-client";
 import { localDate, localInstant, logSession, personIn, until } from "../support/teaching-fixtures";
 import { startTestApi, type TestApi } from "../support/test-node";
+import { testDatabaseUrl } from "../support/file-database";
 
 /** Weekly goals, assignments and the tag designer, through HTTP, for a student far from their teacher. */
 let api: TestApi;
@@ -15,7 +16,7 @@ const STUDENT_ZONE = "Pacific/Auckland";
 const announced: Array<{ channel: string; payload: Record<string, unknown> }> = [];
 
 beforeAll(async () => {
-	api = await startTestApi(inject("databaseUrl"));
+	api = await startTestApi(testDatabaseUrl());
 	http = httpClient(api.baseUrl);
 	api.node.broker.createService({
 		name: "plans-listener",

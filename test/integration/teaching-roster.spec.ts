@@ -1,5 +1,5 @@
 import { Temporal } from "temporal-polyfill";
-import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { databaseOf } from "../../lib/db/connection";
 import { httpClient, type Account } from "../support/http-client";
 import { writeTextFile } from "../support/media-fixtures";
@@ -9,6 +9,7 @@ import { tusUpload } from "../support/tus";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { testDatabaseUrl } from "../support/file-database";
 
 /**
  * The teacher's roster (GET /api/students) and the drill-down into one student, through HTTP,
@@ -20,7 +21,7 @@ let http: ReturnType<typeof httpClient>;
 let teacher: Account;
 
 beforeAll(async () => {
-	api = await startTestApi(inject("databaseUrl"));
+	api = await startTestApi(testDatabaseUrl());
 	http = httpClient(api.baseUrl);
 	teacher = await personIn(http, "teacher", "Frau Lehrer", "Europe/Vienna");
 }, 60_000);

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { httpClient, practiceSession, type Account } from "../support/http-client";
 import { startTestApi, type TestApi } from "../support/test-node";
+import { testDatabaseUrl } from "../support/file-database";
 
 /** Tokens of ended accounts and sessions, forwarded addresses, and expired refresh tokens. */
 let api: TestApi;
@@ -11,9 +12,9 @@ let database: pg.Client;
 let routes: Array<{ method: string; path: string }>;
 
 beforeAll(async () => {
-	api = await startTestApi(inject("databaseUrl"));
+	api = await startTestApi(testDatabaseUrl());
 	http = httpClient(api.baseUrl);
-	database = new pg.Client({ connectionString: inject("databaseUrl") });
+	database = new pg.Client({ connectionString: testDatabaseUrl() });
 	await database.connect();
 	const document = (await http.request("GET", "/api/openapi.json")).body;
 	routes = Object.entries(document.paths as Record<string, Record<string, { "x-permissions": string[] }>>).flatMap(([path, methods]) =>
@@ -69,8 +70,8 @@ describe("the rate limit's idea of who is calling", () => {
 	let limited: TestApi;
 	let trusting: TestApi;
 	beforeAll(async () => {
-		limited = await startTestApi(inject("databaseUrl"), { RATE_LIMIT_PER_MINUTE: "3" });
-		trusting = await startTestApi(inject("databaseUrl"), { RATE_LIMIT_PER_MINUTE: "3", TRUSTED_PROXIES: "127.0.0.1,::1" });
+		limited = await startTestApi(testDatabaseUrl(), { RATE_LIMIT_PER_MINUTE: "3" });
+		trusting = await startTestApi(testDatabaseUrl(), { RATE_LIMIT_PER_MINUTE: "3", TRUSTED_PROXIES: "127.0.0.1,::1" });
 	});
 	afterAll(async () => {
 		await limited?.stop();

@@ -2,11 +2,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { brotliDecompressSync } from "node:zlib";
-import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_CONTENT_SECURITY_POLICY, STRICT_TRANSPORT_SECURITY } from "../../lib/security-headers";
 import { IMMUTABLE_CACHE_CONTROL, REVALIDATE_CACHE_CONTROL } from "../../lib/static-assets";
 import { startTestApi, type TestApi } from "../support/test-node";
 import { rawRequest, writeBuildFile, writeBuildManifest } from "../support/web-build";
+import { testDatabaseUrl } from "../support/file-database";
 
 const INDEX_HTML = `<!doctype html><html><head><title>Etude</title></head><body>${"<div></div>".repeat(200)}</body></html>`;
 const HASHED_SCRIPT = "assets/index-Qw12Er34.js";
@@ -25,9 +26,9 @@ beforeAll(async () => {
 	await writeBuildFile(clientDist, "sw.js", `self.addEventListener("message", () => {}); // ${"-".repeat(2000)}`);
 	await writeBuildManifest(clientDist, [HASHED_SCRIPT]);
 	[api, behindHttps, behindProxy] = await Promise.all([
-		startTestApi(inject("databaseUrl"), { CLIENT_DIST_DIR: clientDist }),
-		startTestApi(inject("databaseUrl"), { CLIENT_DIST_DIR: clientDist, PUBLIC_URL: "https://etude.example.org" }),
-		startTestApi(inject("databaseUrl"), { CLIENT_DIST_DIR: clientDist, TRUSTED_PROXIES: "127.0.0.1,::1" })
+		startTestApi(testDatabaseUrl(), { CLIENT_DIST_DIR: clientDist }),
+		startTestApi(testDatabaseUrl(), { CLIENT_DIST_DIR: clientDist, PUBLIC_URL: "https://etude.example.org" }),
+		startTestApi(testDatabaseUrl(), { CLIENT_DIST_DIR: clientDist, TRUSTED_PROXIES: "127.0.0.1,::1" })
 	]);
 });
 

@@ -1,0 +1,131 @@
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { domainEvent } from "../../lib/domain-events";
+import { httpClient, practiceSession, type Account } from "../support/http-client";
+import { eventually } from "../support/eventually";
+import { testDatabaseUrl } from "../support/file-database";
+import { startTestApi, type TestApi } from "../support/test-node";
+
+/**
+ * The teacher toolkit's facts (feedback, assignments, goals) go through each service's
+ * transactional outbox: a change whose announcement could not be sent at commit time is still
+ * announced (the student is notified), and the request that made it succeeds.
+ */
+let api: TestApi;
+let http: ReturnType<typeof httpClient>;
+let database: pg.Client;
+let teacher: Account;
+let student: Account;
+let sessionId: string;
+
+type SendToChannel = (channel: string, payload: unknown, options?: unknown) => Promise<unknown>;
+let realSend: SendToChannel;
+
+/** The transporter refuses to carry these channels until `restoreChannels`. */
+function failSendsOn(...channels: string[]) {
+	const broker = api.node.broker as unknown as { sendToChannel: SendToChannel };
+	broker.sendToChannel = (channel, payload, options) =>
+		channels.includes(channel) ? Promise.reject(new Error("the transporter is down (injected by the test)")) : realSend(channel, payload, options);
+}
+
+function restoreChannels() {
+	(api.node.broker as unknown as { sendToChannel: SendToChannel }).sendToChannel = realSend;
+}
+
+async function outboxRows(table: "feedback_outbox" | "assignments_outbox" | "goals_outbox"): Promise<number> {
+	const { rows } = await database.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
+	return rows[0]!.n;
+}
+
+async function studentNoticeCategories(): Promise<string[]> {
+	const { body } = await http.request("GET", "/api/notifications", { token: student.token });
+	return (body.items as Array<{ category: string }>).map((item) => item.category);
+}
+
+beforeAll(async () => {
+	api = await startTestApi(testDatabaseUrl());
+	http = httpClient(api.baseUrl);
+	const broker = api.node.broker as unknown as { sendToChannel: SendToChannel };
+	realSend = broker.sendToChannel.bind(broker);
+	database = new pg.Client({ connectionString: testDatabaseUrl() });
+	await database.connect();
+	teacher = await http.register("teacher", "Nadia Boulanger");
+	student = await http.register("student", "Dinu Lipatti");
+	await http.link(teacher, student);
+	const session = await http.request("POST", "/api/sessions", { token: student.token, body: practiceSession() });
+	sessionId = session.body.id;
+}, 60_000);
+afterEach(restoreChannels);
+afterAll(async () => {
+	await database.end();
+	await api.stop();
+});
+
+describe("the transactional outbox", () => {
+	it("announces feedback whose event could not be sent at commit time, and the request still succeeds", async () => {
+		failSendsOn("feedback.created");
+		const note = await http.request("POST", `/api/sessions/${sessionId}/feedback`, { token: teacher.token, body: { text: "Lovely tone", rating: 5 } });
+		expect(note.status).toBe(201);
+		expect(await outboxRows("feedback_outbox")).toBe(1);
+		expect(await studentNoticeCategories()).not.toContain("feedback");
+
+		restoreChannels();
+		await eventually(async () => (await studentNoticeCategories()).includes("feedback") || undefined, "the feedback notice", 30_000);
+		await eventually(async () => (await outboxRows("feedback_outbox")) === 0 || undefined, "the outbox emptied", 10_000);
+	});
+
+	it("announces assignments and goals set while the transporter was down", async () => {
+		failSendsOn("assignments.created", "goals.set");
+		const assignment = await http.request("POST", "/api/assignments", {
+			token: teacher.token,
+			body: { studentId: student.id, title: "Bach partita, Allemande", focus: "repertoire", dueDate: "2027-01-15" }
+		});
+		expect(assignment.status).toBe(201);
+		const goal = await http.request("PUT", "/api/goals", { token: teacher.token, body: { studentId: student.id, minutesPerWeek: 150 } });
+		expect(goal.status).toBeLessThan(300);
+		expect(await outboxRows("assignments_outbox")).toBe(1);
+		expect(await outboxRows("goals_outbox")).toBe(1);
+
+		restoreChannels();
+		await eventually(async () => {
+			const categories = await studentNoticeCategories();
+			return (categories.includes("assignment") && categories.includes("goal")) || undefined;
+		}, "the assignment and goal notices", 30_000);
+	});
+
+	it("sends what a node recorded and never sent because it died before sending", async () => {
+		// The row a crashed node leaves: recorded in the transaction of its change, a minute ago.
+		const event = domainEvent<"goals.set">({ goalId: randomUUID(), teacherId: teacher.id, studentId: student.id, minutesPerWeek: 200, daysPerWeek: 5 });
+		await database.query("INSERT INTO goals_outbox (event_id, channel, event, recorded_by, recorded_at) VALUES ($1, 'goals.set', $2, $3, now() - interval '1 minute')", [
+			event.eventId,
+			JSON.stringify(event),
+			teacher.id
+		]);
+		await eventually(async () => {
+			const { rows } = await database.query("SELECT 1 FROM notifications WHERE dedupe_key = $1", [event.eventId]);
+			return rows.length > 0 || undefined;
+		}, "the notice of the orphaned event", 30_000);
+		expect(await outboxRows("goals_outbox")).toBe(0);
+	});
+
+	it("lets nobody but the service read its outbox, and a person record only as themselves", async () => {
+		const asApp = async (sql: string, userId: string) => {
+			await database.query("BEGIN");
+			try {
+				await database.query("SET LOCAL ROLE etude_app");
+				await database.query("SELECT set_config('etude.user_id', $1, true)", [userId]);
+				return await database.query(sql);
+			} finally {
+				await database.query("ROLLBACK");
+			}
+		};
+		failSendsOn("goals.set");
+		await http.request("PUT", "/api/goals", { token: teacher.token, body: { studentId: student.id, minutesPerWeek: 90 } });
+		expect((await asApp("SELECT * FROM goals_outbox", teacher.id)).rows).toEqual([]);
+		await expect(
+			asApp(`INSERT INTO goals_outbox (event_id, channel, event, recorded_by) VALUES ('${randomUUID()}', 'goals.set', '{}', '${student.id}')`, teacher.id)
+		).rejects.toThrow(/row-level security/);
+		restoreChannels();
+	});
+});
