@@ -12,6 +12,7 @@ import { mediaReliabilitySchema } from "./0010-media-reliability";
 import { privacySchema } from "./0013-privacy";
 import { rosterReadsSchema } from "./0014-roster-reads";
 import { forumMediaSchema } from "./0015-forum-media";
+import { forumSearchSpeedSchema } from "./0016-forum-search-speed";
 
 /** In numeric order, which is the order of application; one that has shipped is never edited. */
 export const migrations: Migration[] = [
@@ -27,5 +28,6 @@ export const migrations: Migration[] = [
 	mediaReliabilitySchema,
 	privacySchema,
 	rosterReadsSchema,
-	forumMediaSchema
+	forumMediaSchema,
+	forumSearchSpeedSchema
 ];
