@@ -132,7 +132,7 @@ describe.each([
 
 	// The statements of forum_search_posts, forum_corrected_query and forum_similar_titles, which run
 	// as the functions' owner because row-level security keeps non-leakproof operators out of index conditions.
-	it("uses the GIN indexes: full text, the lexicon's trigrams and the folded title's trigrams", async () => {
+	it("uses the GIN indexes: full text, the lexicon's trigrams, the folded title's trigrams and its lexemes", async () => {
 		const client = new pg.Client({ connectionString: target.databaseUrl });
 		await client.connect();
 		try {
@@ -146,10 +146,28 @@ describe.each([
 			expect(await plan("SELECT id FROM forum_posts WHERE search_vector @@ plainto_tsquery('public.forum_search', 'colle bowing')")).toContain("forum_posts_search");
 			expect(await plan("SELECT word FROM forum_words WHERE word % 'spicatto'")).toContain("forum_words_trgm");
 			expect(await plan("SELECT id FROM forum_posts WHERE forum_fold('spicatto passages') <% forum_fold(title)")).toContain("forum_posts_title_trgm");
+			expect(await plan("SELECT id FROM forum_posts WHERE to_tsvector('public.forum_search', forum_fold(title)) @@ plainto_tsquery('public.forum_search', 'spiccato')")).toContain("forum_posts_title_search");
 		} finally {
 			await client.query("ROLLBACK");
 			await client.end();
 		}
+	});
+
+	it("gives a one-word query the same page whether title matches fill it or not", async () => {
+		const author = await member(target.http, target.databaseUrl, "Tier author", 300);
+		const word = "ricochetando";
+		const posts = [
+			{ title: `Ricochetando strokes in the Paganini caprice`, body: `A ricochetando that bounces twice, then a ricochetando that bounces four times.` },
+			{ title: `Ricochetando on the E string`, body: "Where on the bow does this start for you?" },
+			{ title: "Bouncing strokes with a heavy bow", body: `My ricochetando and my ricochetando and my ricochetando all sound the same.` }
+		];
+		const ids: string[] = [];
+		for (const post of posts) ids.push(await ask(target.http, author, { ...post, tags: ["bowing"] }));
+		const page = async (limit: number) =>
+			(await target.http.request("GET", `/api/forum/search?${new URLSearchParams({ q: word, limit: String(limit) })}`, { token: reader.token })).body.items.map((item: { id: string }) => item.id);
+		const everything = await page(50);
+		expect(everything).toEqual(ids);
+		for (const limit of [1, 2, 3]) expect(await page(limit)).toEqual(everything.slice(0, limit));
 	});
 
 	it("corrects a typo to a new post's word as soon as the post exists, and forgets the word with the last post that held it", async () => {
