@@ -203,6 +203,7 @@ ${GIN_INDEXES.map((index) => `			ALTER INDEX ${index} SET (fastupdate = off);`).
 			ALTER TABLE forum_words DROP COLUMN IF EXISTS posts;
 ${GIN_INDEXES.map((index) => `			ALTER INDEX ${index} RESET (fastupdate);`).join("\n")}
 			ALTER TABLE forum_posts ALTER COLUMN search_vector SET STORAGE EXTENDED;
+			-- 0009's definition, word for word (a shipped migration is not edited to share it).
 			CREATE OR REPLACE FUNCTION forum_search_posts(searched text, tag text, max_rows integer)
 				RETURNS TABLE (id uuid, rank real) LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
 				SELECT p.id, ts_rank(p.search_vector, plainto_tsquery('public.forum_search', searched)) AS rank
