@@ -29,7 +29,7 @@ const GIN_INDEXES = ["forum_posts_search", "forum_posts_title_trgm", "forum_post
  * - **Hot ranks are stored** (`forum_post_ranks`: visible posts of the last 30 days, Lemmy's rank
  *   with a btree index), so the hot feed is an index scan. A row trigger ranks a post when it is
  *   created, voted on, re-dated or changes status; the `community-ranks` worker ranks them all
- *   again every minute (forum_refresh_hot_ranks) as they age, and drops those that left the window.
+ *   again every minute as they age, and drops those that left the window.
  *
  * Row-level security as in 0009: whoever is signed in reads the ranks (ids and numbers of visible
  * posts, which the feeds show anyway); writes run as the services' system actors.
