@@ -64,7 +64,8 @@ const SERVICE_GROUPS: Record<ServiceName, { usesDatabase: boolean; load: () => P
 		usesDatabase: true,
 		load: async () => [
 			(await import("../services/community/community.service")).default,
-			(await import("../services/community/community-moderation.service")).default
+			(await import("../services/community/community-moderation.service")).default,
+			(await import("../services/community/community-ranks.service")).default
 		]
 	}
 };

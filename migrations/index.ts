@@ -12,6 +12,7 @@ import { mediaReliabilitySchema } from "./0010-media-reliability";
 import { privacySchema } from "./0013-privacy";
 import { rosterReadsSchema } from "./0014-roster-reads";
 import { forumMediaSchema } from "./0015-forum-media";
+import { forumSearchSpeedSchema } from "./0016-forum-search-speed";
 import { eventOutboxesSchema } from "./0018-event-outboxes";
 
 /** In numeric order, which is the order of application; one that has shipped is never edited. */
@@ -29,5 +30,6 @@ export const migrations: Migration[] = [
 	privacySchema,
 	rosterReadsSchema,
 	forumMediaSchema,
+	forumSearchSpeedSchema,
 	eventOutboxesSchema
 ];

@@ -25,17 +25,6 @@ export async function lockComment(query: Query, models: CommunityModels, comment
 	return comment;
 }
 
-/** Adds a text's words (folded as the search folds them) to the lexicon that typo correction looks in. */
-export async function learnWords(query: Query, text: string): Promise<void> {
-	// In one order, so two posts learning the same words never wait on each other in a circle.
-	await query(
-		`INSERT INTO forum_words (word)
-		 SELECT DISTINCT w FROM regexp_split_to_table(forum_fold(:text), '[^[:alnum:]]+') AS w WHERE length(w) BETWEEN 3 AND 40 ORDER BY w
-		 ON CONFLICT DO NOTHING RETURNING word`,
-		{ text }
-	);
-}
-
 /**
  * Deletes a post or comment as a tombstone: the row stays (its replies keep their place), its
  * content no longer shows, the reputation it earned or cost is reversed, and an accepted answer

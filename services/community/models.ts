@@ -1,7 +1,7 @@
 import { DataTypes, type Sequelize } from "sequelize";
 
 /**
- * The community's tables (migrations/0009-community.ts), declared once for both community
+ * The community's tables (migrations/0009-community.ts, 0016), declared once for both community
  * services. Queries that a builder cannot say (row locks, ON CONFLICT, text search) select their
  * columns through `columnsOf`, so each column's name and alias live here only.
  */
@@ -130,7 +130,25 @@ export function defineCommunityModels(sequelize: Sequelize) {
 		},
 		{ tableName: "forum_moderation_log", updatedAt: false }
 	);
-	return { primary: Post, Post, Comment, Revision, Member, Moderator, Vote, ReputationEvent, Flag, ModerationEntry };
+	// Filled by triggers on forum_posts (migrations/0016): the words of visible posts, with how many hold each.
+	const Word = sequelize.define(
+		"ForumWord",
+		{ word: { type: DataTypes.TEXT, primaryKey: true }, posts: { type: DataTypes.INTEGER, allowNull: false } },
+		{ tableName: "forum_words", timestamps: false }
+	);
+	// The hot feed's stored ranks (migrations/0016): visible posts of the hot window, with the score and age they were ranked from.
+	const PostRank = sequelize.define(
+		"ForumPostRank",
+		{
+			postId: { type: DataTypes.UUID, primaryKey: true },
+			score: { type: DataTypes.INTEGER, allowNull: false },
+			createdAt: { type: DataTypes.DATE, allowNull: false },
+			hotRank: { type: DataTypes.DOUBLE, allowNull: false },
+			rankedAt: { type: DataTypes.DATE, allowNull: false }
+		},
+		{ tableName: "forum_post_ranks", timestamps: false }
+	);
+	return { primary: Post, Post, Comment, Revision, Member, Moderator, Vote, ReputationEvent, Flag, ModerationEntry, Word, PostRank };
 }
 
 export type CommunityModels = ReturnType<typeof defineCommunityModels>;

@@ -133,12 +133,12 @@ export function flagWeight(member: MemberStanding): number {
 export const HIDE_THRESHOLD = 5;
 
 /**
- * Lemmy's rank: log(max(1, 3 + score)) / (hours + 2)^1.8. The SQL in the feed query is the same
- * formula; this one is for tests and the README.
+ * Lemmy's rank: log(max(1, 3 + score)) / (hours + 2)^1.8. The stored ranks are computed by the same
+ * formula in SQL (`forum_hot_rank`, migrations/0016); this one is for tests and the README.
  */
 export function hotRank(score: number, ageHours: number): number {
 	return Math.log(Math.max(1, 3 + score)) / Math.pow(ageHours + 2, 1.8);
 }
 
-/** Hot looks at the last this many days (the rank of anything older is nearly zero). */
+/** Hot looks at the last this many days (the rank of anything older is nearly zero); 0016's `forum_hot_window()` says the same (tested). */
 export const HOT_WINDOW_DAYS = 30;

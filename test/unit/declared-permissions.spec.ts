@@ -14,6 +14,7 @@ import feedbackService from "../../services/teaching/feedback.service";
 import goalsService from "../../services/teaching/goals.service";
 import rosterService from "../../services/teaching/roster.service";
 import communityModerationService from "../../services/community/community-moderation.service";
+import communityRanksService from "../../services/community/community-ranks.service";
 import communityService from "../../services/community/community.service";
 
 const config = { ...loadConfig({}), jwtSecret: "x".repeat(40) };
@@ -31,7 +32,9 @@ const schemas: ServiceSchema[] = [
 	assignmentsService(),
 	rosterService(),
 	communityService(),
-	communityModerationService()
+	communityModerationService(),
+	// A worker: nothing over HTTP.
+	communityRanksService()
 ];
 
 function publishedActions(schema: ServiceSchema): Array<[string, ActionSchema]> {
