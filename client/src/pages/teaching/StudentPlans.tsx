@@ -1,6 +1,7 @@
 import { IonButton, IonItem, IonLabel, IonList, IonListHeader, IonTextarea } from "@ionic/react";
 import { useState } from "react";
 import { ErrorNote } from "../../components/ErrorNote";
+import { EditDeleteButtons, FormActions } from "../../components/teaching/EditableItemControls";
 import { FocusSelect } from "../../components/teaching/FocusSelect";
 import { GoalProgress } from "../../components/teaching/GoalProgress";
 import { TextField } from "../../components/TextField";
@@ -143,14 +144,7 @@ function AssignmentForm({
 					onIonInput={(event) => setNotes(event.detail.value ?? "")}
 				/>
 			</IonItem>
-			<IonButton type="submit" expand="block" className="ion-margin" disabled={!title.trim() || !dueDate}>
-				{submitLabel}
-			</IonButton>
-			{onCancel && (
-				<IonButton expand="block" fill="clear" onClick={onCancel}>
-					Cancel
-				</IonButton>
-			)}
+			<FormActions submitLabel={submitLabel} submitDisabled={!title.trim() || !dueDate} onCancel={onCancel} />
 		</form>
 	);
 }
@@ -190,18 +184,7 @@ function AssignmentItem({ assignment }: { assignment: Assignment }) {
 				)}
 				<ErrorNote error={remove.error} />
 			</IonLabel>
-			<IonButton slot="end" fill="clear" onClick={() => setEditing(true)} aria-label={`Edit ${assignment.title}`}>
-				Edit
-			</IonButton>
-			<IonButton
-				slot="end"
-				fill="clear"
-				color="danger"
-				onClick={() => remove.mutate(assignment.id)}
-				aria-label={`Delete ${assignment.title}`}
-			>
-				Delete
-			</IonButton>
+			<EditDeleteButtons subject={assignment.title} onEdit={() => setEditing(true)} onDelete={() => remove.mutate(assignment.id)} />
 		</IonItem>
 	);
 }

@@ -1,6 +1,7 @@
-import { IonButton, IonItem, IonLabel, IonList, IonListHeader, IonSpinner } from "@ionic/react";
+import { IonItem, IonLabel, IonList, IonListHeader, IonSpinner } from "@ionic/react";
 import { useState } from "react";
 import { ErrorNote } from "../../components/ErrorNote";
+import { EditDeleteButtons, FormActions } from "../../components/teaching/EditableItemControls";
 import { Screen } from "../../components/Screen";
 import { FocusSelect } from "../../components/teaching/FocusSelect";
 import { TextField } from "../../components/TextField";
@@ -55,14 +56,7 @@ function TagForm({
 				}
 			/>
 			<FocusSelect label="For focus" value={focus} onChange={setFocus} />
-			<IonButton type="submit" expand="block" className="ion-margin" disabled={!name.trim()}>
-				{submitLabel}
-			</IonButton>
-			{onCancel && (
-				<IonButton expand="block" fill="clear" onClick={onCancel}>
-					Cancel
-				</IonButton>
-			)}
+			<FormActions submitLabel={submitLabel} submitDisabled={!name.trim()} onCancel={onCancel} />
 		</form>
 	);
 }
@@ -92,18 +86,7 @@ function DesignedTag({ tag }: { tag: Tag }) {
 				<p>{tag.focus ? FOCUS_LABELS[tag.focus] : "Any focus"}</p>
 				<ErrorNote error={remove.error} />
 			</IonLabel>
-			<IonButton slot="end" fill="clear" onClick={() => setEditing(true)} aria-label={`Edit tag ${tag.name}`}>
-				Edit
-			</IonButton>
-			<IonButton
-				slot="end"
-				fill="clear"
-				color="danger"
-				onClick={() => remove.mutate(tag.id)}
-				aria-label={`Delete tag ${tag.name}`}
-			>
-				Delete
-			</IonButton>
+			<EditDeleteButtons subject={`tag ${tag.name}`} onEdit={() => setEditing(true)} onDelete={() => remove.mutate(tag.id)} />
 		</IonItem>
 	);
 }
