@@ -248,16 +248,28 @@ export default function mediaService(config: NodeConfig): ServiceSchema {
 					uploadId: { type: "uuid" },
 					sessionId: { type: "uuid" },
 					kind: { type: "enum", values: ["video", "sensors"] },
-					sizeBytes: { type: "number", integer: true, min: 0 }
+					sizeBytes: { type: "number", integer: true, min: 0 },
+					replacesUnfinished: { type: "boolean", optional: true }
 				},
-				async handler(ctx: MediaContext<{ uploadId: string; sessionId: string; kind: UploadKind; sizeBytes: number }>) {
-					const { uploadId, sessionId, kind, sizeBytes } = ctx.params;
+				async handler(ctx: MediaContext<{ uploadId: string; sessionId: string; kind: UploadKind; sizeBytes: number; replacesUnfinished?: boolean }>) {
+					const { uploadId, sessionId, kind, sizeBytes, replacesUnfinished = false } = ctx.params;
 					const ownerId = ctx.meta.user!.id;
 					// The practice service decides who may touch a session; anyone else gets its 404.
 					const session: { startedAt: string } = await ctx.call("sessions.get", { id: sessionId });
 					const limit = kind === "video" ? config.uploadMaxBytes : SENSOR_FILE_LIMITS.maxBytes;
 					if (sizeBytes > limit) {
 						throw new EtudeClientError(`This file is larger than the ${Math.floor(limit / 1024 ** 2)} MiB allowed`, 413, "ERR_UPLOAD_TOO_LARGE");
+					}
+					if (replacesUnfinished) {
+						// The app starts a file afresh only when it kept no address of an earlier upload of
+						// it (it died before the creation's answer arrived): that upload can never finish,
+						// so it goes (the purge removes its bytes) instead of showing on the session for ever.
+						await this.queryAs(
+							this.ownActor(ctx),
+							`UPDATE ${kind === "video" ? "videos" : "sensor_files"} SET deleted_at = now()
+							 WHERE session_id = :sessionId AND owner_id = :ownerId AND state = 'uploading' AND deleted_at IS NULL`,
+							{ sessionId, ownerId }
+						);
 					}
 					await this.assertQuotaFor(ownerId, sizeBytes);
 					const replacements = { id: randomUUID(), sessionId, ownerId, uploadId, sizeBytes, recordedAt: session.startedAt };

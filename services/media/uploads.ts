@@ -104,7 +104,7 @@ export function createUploadServer(config: NodeConfig, broker: ServiceBroker, au
 		}),
 		onUploadCreate: guarded(async (req: HeaderSource, upload) => {
 			const user = await signedIn(req);
-			const { sessionId, kind } = upload.metadata ?? {};
+			const { sessionId, kind, replaces } = upload.metadata ?? {};
 			if (isForumKind(kind)) {
 				// A picture or clip for the community: no session, the size known up front (its limit depends on the kind).
 				if (upload.size === undefined) throw new ValidationFailedError("The upload is missing its size", [{ field: "Upload-Length", message: "The size must be known when the upload starts." }]);
@@ -117,8 +117,9 @@ export function createUploadServer(config: NodeConfig, broker: ServiceBroker, au
 				problems.push({ field: "kind", message: `Upload-Metadata kind must be video or sensors (with a sessionId), or ${FORUM_UPLOAD_KINDS.join(" or ")}.` });
 			}
 			if (upload.size === undefined) problems.push({ field: "Upload-Length", message: "The size must be known when the upload starts." });
+			if (replaces !== undefined && replaces !== "unfinished") problems.push({ field: "replaces", message: "Upload-Metadata replaces may only be unfinished." });
 			if (problems.length > 0) throw new ValidationFailedError("The upload is missing what it is for", problems);
-			await broker.call("media.createUpload", { uploadId: upload.id, sessionId, kind, sizeBytes: upload.size }, { meta: { user } });
+			await broker.call("media.createUpload", { uploadId: upload.id, sessionId, kind, sizeBytes: upload.size, replacesUnfinished: replaces === "unfinished" }, { meta: { user } });
 			return {};
 		}),
 		onUploadFinish: guarded(async (req: HeaderSource, upload) => {

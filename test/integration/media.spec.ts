@@ -105,6 +105,42 @@ describe("uploading a recording", () => {
 		expect((await videoWhenSettled(student, session.id)).state).toBe("ready");
 	});
 
+	it("lets a new upload of a session's recording replace the unfinished one an app lost track of, when it says so", async () => {
+		const student = await http.register("student");
+		const session = await sessionOf(student);
+		const chunkSize = Math.ceil(clip.length / 4);
+		const lost = await tusUpload(clip, { baseUrl: api.baseUrl, token: student.token, metadata: { sessionId: session.id, kind: "video" }, chunkSize, stopAtFraction: 0.25 });
+		expect(lost.stopped).toBe(true);
+
+		const again = await tusUpload(clip, { baseUrl: api.baseUrl, token: student.token, metadata: { sessionId: session.id, kind: "video", replaces: "unfinished" }, chunkSize });
+		expect(again.uploadId).not.toBe(lost.uploadId);
+		const { body } = await http.request("GET", `/api/sessions/${session.id}`, { token: student.token });
+		expect(body.videos).toHaveLength(1);
+		expect((await videoWhenSettled(student, session.id)).state).toBe("ready");
+		const head = await fetch(lost.url, { method: "HEAD", headers: { "tus-resumable": "1.0.0", authorization: `Bearer ${student.token}` } });
+		expect(head.status).toBe(404);
+	});
+
+	it("keeps two takes of one session uploading side by side when neither replaces the other", async () => {
+		const student = await http.register("student");
+		const session = await sessionOf(student);
+		const metadata = { sessionId: session.id, kind: "video" };
+		const chunkSize = Math.ceil(clip.length / 4);
+		const first = await tusUpload(clip, { baseUrl: api.baseUrl, token: student.token, metadata, chunkSize, stopAtFraction: 0.25 });
+		const second = await tusUpload(clip, { baseUrl: api.baseUrl, token: student.token, metadata, chunkSize, stopAtFraction: 0.25 });
+		const { body } = await http.request("GET", `/api/sessions/${session.id}`, { token: student.token });
+		expect(body.videos).toHaveLength(2);
+		const refused = await tusUpload(clip, { baseUrl: api.baseUrl, token: student.token, metadata: { ...metadata, replaces: "everything" }, chunkSize }).then(
+			() => ({ status: 201, body: {} as any }),
+			(error) => refusal(error)
+		);
+		expect(refused).toMatchObject({ status: 422, body: { code: "ERR_VALIDATION", fields: [{ field: "replaces" }] } });
+		for (const upload of [first, second]) {
+			const head = await fetch(upload.url, { method: "HEAD", headers: { "tus-resumable": "1.0.0", authorization: `Bearer ${student.token}` } });
+			expect(head.status).toBe(200);
+		}
+	});
+
 	it("rejects what is not a recording, says why, and keeps none of its bytes", async () => {
 		const student = await http.register("student");
 		const cases: Array<[string, Buffer, string]> = [

@@ -41,6 +41,9 @@ export async function uploadMedia(request: MediaUploadRequest): Promise<string> 
 	return uploadWithTus(request, fingerprintOf(request.sessionId, request.kind), {
 		sessionId: request.sessionId,
 		kind: request.kind,
+		// Sent only when an upload is created, which tus does only when this device kept no address of
+		// an earlier one for the file: an earlier one the server has can never be finished.
+		replaces: "unfinished",
 		filename: request.filename,
 		filetype: request.filetype
 	});
