@@ -38,7 +38,10 @@ const SERVICE_GROUPS: Record<ServiceName, { usesDatabase: boolean; load: () => P
 		usesDatabase: true,
 		load: async () => [(await import("../services/practice/sessions.service")).default, (await import("../services/practice/tags.service")).default]
 	},
-	media: { usesDatabase: true, load: async () => [(await import("../services/media/media.service")).default] },
+	media: {
+		usesDatabase: true,
+		load: async () => [(await import("../services/media/media-worker.service")).default, (await import("../services/media/media.service")).default]
+	},
 	analytics: { usesDatabase: true, load: async () => [(await import("../services/analytics/analytics.service")).default] },
 	scheduling: {
 		usesDatabase: true,

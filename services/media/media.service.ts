@@ -1,53 +1,28 @@
 import { randomUUID } from "node:crypto";
 import { buffer } from "node:stream/consumers";
 import type { Context, Service, ServiceSchema } from "moleculer";
-import { DataTypes, type Sequelize } from "sequelize";
 import type { EtudeMeta } from "../../lib/actor";
 import { EtudeClientError, NotFoundError } from "../../lib/errors";
 import { requestedByteRange } from "../../lib/http-range";
 import { columnsOf } from "../../lib/db/columns";
 import { FORUM_MEDIA_FILES, forumMediaPath, type EmbeddableMedia, type ForumMediaFile } from "../../lib/forum-media";
-import { DEAD_LETTER_CHANNEL, deadLetterOrigin, ensureChannelStreams } from "../../lib/channels";
 import { sqlArray } from "../../lib/db/sql-arrays";
 import { publishDomainEvent, READS_KEPT_MESSAGES, type DomainEvent } from "../../lib/domain-events";
 import type { NodeConfig } from "../../lib/node-config";
 import { deriveSecret } from "../../lib/secrets";
 import { parseSensorFile, SENSOR_FILE_LIMITS } from "../../lib/sensor-file";
 import type { ObjectStorage } from "../../lib/storage";
+import { Cron } from "../../mixins/cron.mixin";
 import { DbMixin } from "../../mixins/db.mixin";
 import { PersonalDataMixin, type PersonalDataExport } from "../../mixins/personal-data.mixin";
 import { StorageMixin } from "../../mixins/storage.mixin";
-import { MediaOperationAbortedError, RecordingRejectedError } from "./errors";
-import { useFfmpegBinaries, warmUpFfmpeg } from "./ffmpeg";
+import { FORUM_MEDIA_PREFIX, GAVE_UP, MediaRows, VIDEO_COLUMNS, defineMediaModels, type ForumMediaRow, type UploadKind, type VideoRow, type VideoState } from "./media-rows";
 import { FORUM_UPLOAD_ID, FORUM_UPLOAD_KINDS, forumMediaIdOf, type ForumUploadKind } from "./paths";
-import { prepareForumMedia, prepareRecording, transcodeRecording, type ForumMediaKind } from "./pipeline";
+import type { ForumMediaKind } from "./pipeline";
 import { signedForumMediaQuery, verifyForumMediaLink } from "./signed-links";
 import { RENDITIONS, rewritePlaylist, signedPlaylistPath, verifyPlaylistSignature, type Rendition } from "./playlist";
 
-export type UploadKind = "video" | "sensors";
-type VideoState = "uploading" | "queued" | "processing" | "ready" | "failed";
-
-interface VideoRow {
-	id: string;
-	sessionId: string;
-	ownerId: string;
-	uploadId: string;
-	state: VideoState;
-	progressPercent: number;
-	failureCode: string | null;
-	failureReason: string | null;
-	sizeBytes: string;
-	durationS: number | null;
-	audioKey: string | null;
-	thumbnailKey: string | null;
-	quickPlaylistKey: string | null;
-	playlistKey: string | null;
-	rotationDegrees: number;
-	attempts: number;
-	/** When the practice session started, for the analysis time series. */
-	recordedAt: Date;
-	createdAt: Date;
-}
+export type { AudioReadyMessage, UploadKind } from "./media-rows";
 
 export interface VideoView {
 	id: string;
@@ -81,84 +56,9 @@ export interface FailedRecording {
 	failureCode: string | null;
 }
 
-/** What media.audio_ready carries to the analysis workers. */
-export interface AudioReadyMessage {
-	videoId: string;
-	sessionId: string;
-	studentId: string;
-	audioKey: string;
-	sensorsKey: string | null;
-	durationMs: number;
-	recordedAt: string;
-}
-
 type MediaContext<P = Record<string, never>> = Context<P, EtudeMeta>;
 
-const VIDEO_COLUMNS = `v.id, v.session_id AS "sessionId", v.owner_id AS "ownerId", v.upload_id AS "uploadId", v.state,
-	v.progress_percent AS "progressPercent", v.failure_code AS "failureCode", v.failure_reason AS "failureReason",
-	v.size_bytes AS "sizeBytes", v.duration_s AS "durationS", v.audio_key AS "audioKey", v.thumbnail_key AS "thumbnailKey",
-	v.quick_playlist_key AS "quickPlaylistKey", v.playlist_key AS "playlistKey", v.rotation_degrees AS "rotationDegrees",
-	v.attempts, v.recorded_at AS "recordedAt", v.created_at AS "createdAt"`;
-
-const WORKER_HEARTBEAT_MS = 5_000;
-const PROGRESS_WRITE_INTERVAL_MS = 1_000;
 const PURGE_INTERVAL_MS = 60_000;
-const MAX_RETRY_DELAY_MS = 30_000;
-
-function defineModels(sequelize: Sequelize) {
-	const Video = sequelize.define(
-		"Video",
-		{
-			id: { type: DataTypes.UUID, primaryKey: true },
-			sessionId: { type: DataTypes.UUID, allowNull: false },
-			ownerId: { type: DataTypes.UUID, allowNull: false }
-		},
-		{ tableName: "videos" }
-	);
-	const ForumMedia = sequelize.define(
-		"ForumMedia",
-		{
-			id: { type: DataTypes.UUID, primaryKey: true },
-			ownerId: { type: DataTypes.UUID, allowNull: false },
-			uploadId: { type: DataTypes.TEXT, allowNull: false },
-			kind: { type: DataTypes.TEXT, allowNull: false },
-			state: { type: DataTypes.TEXT, allowNull: false },
-			sizeBytes: { type: DataTypes.BIGINT, allowNull: false },
-			failureCode: { type: DataTypes.TEXT },
-			failureReason: { type: DataTypes.TEXT },
-			width: { type: DataTypes.INTEGER },
-			height: { type: DataTypes.INTEGER },
-			durationS: { type: DataTypes.REAL },
-			mediaKey: { type: DataTypes.TEXT },
-			posterKey: { type: DataTypes.TEXT },
-			attempts: { type: DataTypes.INTEGER, allowNull: false },
-			deletedAt: { type: DataTypes.DATE }
-		},
-		{ tableName: "forum_media" }
-	);
-	return { primary: Video, ForumMedia };
-}
-
-/** A forum picture or clip as stored (migrations/0015-forum-media.ts). */
-interface ForumMediaRow {
-	id: string;
-	ownerId: string;
-	uploadId: string;
-	kind: ForumMediaKind;
-	state: VideoState;
-	sizeBytes: string;
-	failureCode: string | null;
-	failureReason: string | null;
-	width: number | null;
-	height: number | null;
-	durationS: number | null;
-	mediaKey: string | null;
-	posterKey: string | null;
-	attempts: number;
-	deletedAt: Date | null;
-	createdAt: Date;
-	updatedAt: Date;
-}
 
 /** What the owner sees of an item while it is processed, and the reference to paste once it is ready. */
 export interface ForumMediaView {
@@ -186,23 +86,6 @@ export interface ForumMediaFacts {
 
 /** Uploads larger than this are refused before a byte is stored: a picture, a clip of at most a minute. */
 const FORUM_UPLOAD_MAX_BYTES: Record<ForumUploadKind, number> = { "forum-image": 10 * 1024 ** 2, "forum-clip": 100 * 1024 ** 2 };
-/** A picture takes well under a second and a minute of clip some seconds: far past that, ffmpeg is stuck on a hostile file. */
-const FORUM_PROCESSING_TIMEOUT_MS: Record<ForumMediaKind, number> = { image: 60_000, clip: 300_000 };
-const FORUM_MEDIA_PREFIX = (mediaId: string) => `forum-media/${mediaId}/`;
-
-/** The channel message and the JetStream delivery it came with (absent in-process). */
-interface Delivery {
-	working?: () => void;
-}
-
-interface MediaWorker {
-	processVideo(videoId: string, delivery?: Delivery): Promise<void>;
-	processForumMedia(mediaId: string, delivery?: Delivery): Promise<void>;
-	giveUpOnForumMedia(mediaId: string): Promise<void>;
-	transcodeVideo(videoId: string, delivery?: Delivery): Promise<void>;
-	giveUpOn(videoId: string): Promise<void>;
-}
-
 /** A file name's extension for an original recording, from its first bytes (uploads carry no trustworthy type). */
 function extensionOf(head: Buffer): string {
 	if (head.subarray(4, 8).toString("latin1") === "ftyp") return head.subarray(8, 12).toString("latin1") === "qt  " ? ".mov" : ".mp4";
@@ -221,22 +104,24 @@ async function headOf(storage: ObjectStorage, key: string): Promise<Buffer | nul
 	return Buffer.alloc(12);
 }
 
-const GAVE_UP = { code: "ERR_PROCESSING_FAILED", reason: "We could not process this recording; please upload it again." };
-const FORUM_TIMED_OUT = { type: "ERR_PROCESSING_TIMEOUT", message: "This file took too long to convert; try a shorter or smaller one." };
-
 /**
- * Recordings from upload to playable, analysed video. Uploads arrive through tus at the
- * gateway (services/media/uploads.ts), which asks this service whether each may start and
- * tells it when one is complete. Processing runs from a durable channel, so a worker that
- * dies mid-job leaves the job to another; every output has a fixed key per video, so a job
- * run twice overwrites rather than duplicates.
+ * Recordings and forum media, the API side: uploads arrive through tus at the gateway
+ * (services/media/uploads.ts), which asks this service whether each may start and tells it when
+ * one is complete; the finished upload goes on a durable channel to the workers
+ * (media-worker.service.ts). Serves playback and forum media links, deletes, exports and purges.
  */
 export default function mediaService(config: NodeConfig): ServiceSchema {
 	const playbackSecret = deriveSecret(config.jwtSecret, "playback urls");
 
 	return {
 		name: "media",
-		mixins: [DbMixin(defineModels), StorageMixin(config), PersonalDataMixin()],
+		mixins: [
+			DbMixin(defineMediaModels),
+			StorageMixin(config),
+			MediaRows(),
+			PersonalDataMixin(),
+			Cron({ purge: { everyMs: PURGE_INTERVAL_MS, method: "purgeDeleted" } })
+		],
 		settings: { rest: "/" },
 
 		actions: {
@@ -628,28 +513,6 @@ export default function mediaService(config: NodeConfig): ServiceSchema {
 		},
 
 		channels: {
-			"media.process": {
-				group: "media-workers",
-				// Redelivery goes to another worker if this one stops sending heartbeats.
-				nats: { consumerOptions: { config: { ack_wait: 20_000_000_000 } } },
-				async handler(this: MediaWorker, ctx: Context<{ videoId: string }>, delivery?: Delivery) {
-					await this.processVideo(ctx.params.videoId, delivery);
-				}
-			},
-			"media.transcode": {
-				group: "media-transcoders",
-				nats: { consumerOptions: { config: { ack_wait: 20_000_000_000 } } },
-				async handler(this: MediaWorker, ctx: Context<{ videoId: string }>, delivery?: Delivery) {
-					await this.transcodeVideo(ctx.params.videoId, delivery);
-				}
-			},
-			"media.forum": {
-				group: "media-forum-workers",
-				nats: { consumerOptions: { config: { ack_wait: 20_000_000_000 } } },
-				async handler(this: MediaWorker, ctx: Context<{ mediaId: string }>, delivery?: Delivery) {
-					await this.processForumMedia(ctx.params.mediaId, delivery);
-				}
-			},
 			// A deleted session's recordings and sensor files go (their files with the next purge), durably.
 			"sessions.deleted": {
 				...READS_KEPT_MESSAGES,
@@ -658,37 +521,6 @@ export default function mediaService(config: NodeConfig): ServiceSchema {
 						await this.queryAsSystem(`UPDATE ${table} SET deleted_at = now() WHERE session_id = :sessionId AND deleted_at IS NULL`, { sessionId: ctx.params.sessionId });
 					}
 				}
-			},
-			// JetStream gave up on a job after its last delivery: the recording ends failed, with a
-			// reason the app shows, instead of "processing" for ever.
-			[DEAD_LETTER_CHANNEL]: {
-				group: "media-dead-letters",
-				deadLettering: { enabled: false },
-				async handler(this: MediaWorker & Service, ctx: Context<{ videoId?: string; mediaId?: string }>, raw: unknown) {
-					const origin = deadLetterOrigin(this.broker, raw);
-					if (origin === "media.forum" && typeof ctx.params.mediaId === "string") {
-						await this.giveUpOnForumMedia(ctx.params.mediaId);
-						return;
-					}
-					if ((origin !== "media.process" && origin !== "media.transcode") || typeof ctx.params.videoId !== "string") return;
-					await this.giveUpOn(ctx.params.videoId);
-				}
-			}
-		},
-
-		events: {
-			// In-process channels keep nothing across restarts: the database says what was left
-			// unfinished, and this worker takes it up in the background once the node is up.
-			async "$etude.ready"() {
-				if (this.broker.transit) return;
-				const unfinished = (await this.queryAsSystem(
-					"SELECT id FROM videos WHERE state IN ('queued', 'processing') AND deleted_at IS NULL ORDER BY created_at")) as Array<{ id: string }>;
-				const unfinishedForumMedia = (await this.queryAsSystem(
-					"SELECT id FROM forum_media WHERE state IN ('queued', 'processing') AND deleted_at IS NULL ORDER BY created_at")) as Array<{ id: string }>;
-				this.resumed = (async () => {
-					for (const { id } of unfinished) await this.processVideo(id);
-					for (const { id } of unfinishedForumMedia) await this.processForumMedia(id);
-				})().catch((error: Error) => this.logger.warn("Resuming unfinished recordings failed", error));
 			},
 		},
 
@@ -776,129 +608,6 @@ export default function mediaService(config: NodeConfig): ServiceSchema {
 				for (const video of analysed) await this.announceAudio(video);
 			},
 
-			async sensorsKeyFor(sessionId: string): Promise<string | null> {
-				const [file] = (await this.queryAsSystem(
-					`SELECT upload_id AS "uploadId" FROM sensor_files WHERE session_id = :sessionId AND state = 'ready' AND deleted_at IS NULL
-					 ORDER BY created_at DESC LIMIT 1`, { sessionId })) as Array<{ uploadId: string }>;
-				return file?.uploadId ?? null;
-			},
-
-			async announceAudio(video: VideoRow): Promise<void> {
-				const message: AudioReadyMessage = {
-					videoId: video.id,
-					sessionId: video.sessionId,
-					studentId: video.ownerId,
-					audioKey: video.audioKey!,
-					sensorsKey: await this.sensorsKeyFor(video.sessionId),
-					durationMs: Math.round((video.durationS ?? 0) * 1000),
-					recordedAt: video.recordedAt.toISOString()
-				};
-				// Analysis workers may not be running yet: the stream keeps the message for them.
-				this.audioStreamReady ??= ensureChannelStreams(this.broker, ["media.audio_ready"]);
-				await this.audioStreamReady;
-				await this.broker.sendToChannel("media.audio_ready", message);
-				this.broker.emit("media.audio_ready", message);
-			},
-
-			async loadVideo(videoId: string): Promise<VideoRow | undefined> {
-				const [row] = (await this.queryAsSystem(`SELECT ${VIDEO_COLUMNS} FROM videos v WHERE v.id = :id AND v.deleted_at IS NULL`, { id: videoId })) as VideoRow[];
-				return row;
-			},
-
-			async updateVideo(videoId: string, assignments: string, replacements: Record<string, unknown> = {}): Promise<void> {
-				await this.queryAsSystem(`UPDATE videos SET ${assignments}, updated_at = now() WHERE id = :videoId`, { ...replacements, videoId });
-			},
-
-			/**
-			 * Runs one stage of a video's processing from its channel. The fast stage and the 720p
-			 * transcode have channels of their own, so a recording's audio never waits behind
-			 * another recording's transcode.
-			 */
-			async runStage(channel: "media.process" | "media.transcode", videoId: string, delivery: Delivery | undefined, stage: (video: VideoRow) => Promise<void>): Promise<void> {
-				const video: VideoRow | undefined = await this.loadVideo(videoId);
-				// Done, failed or deleted already: a redelivered job has nothing left to do.
-				if (!video || video.state === "ready" || video.state === "failed") return;
-				if (video.attempts >= config.channelMaxDeliveries) {
-					await this.giveUpOn(videoId);
-					return;
-				}
-				await this.updateVideo(videoId, "state = 'processing', attempts = attempts + 1, output_prefix = :prefix", { prefix: `recordings/${videoId}/` });
-				const heartbeat = setInterval(() => delivery?.working?.(), WORKER_HEARTBEAT_MS);
-				try {
-					await stage(video);
-				} catch (error) {
-					if (error instanceof RecordingRejectedError) {
-						// A rejected upload's bytes are not kept: gone before anyone can see the recording failed.
-						await (this.storage as ObjectStorage).deletePrefix(video.uploadId);
-						await this.failVideo(video, error.type, error.message);
-						return;
-					}
-					this.logger.warn(`${channel} for video ${videoId} failed (attempt ${video.attempts + 1}); it will be retried`, error);
-					// Back off before the job comes round again, from JetStream or, in-process, from us.
-					await new Promise((resolve) => setTimeout(resolve, Math.min(1000 * 2 ** video.attempts, MAX_RETRY_DELAY_MS)));
-					if (this.broker.transit) throw error;
-					await this.broker.sendToChannel(channel, { videoId });
-				} finally {
-					clearInterval(heartbeat);
-				}
-			},
-
-			async processVideo(videoId: string, delivery?: Delivery): Promise<void> {
-				await this.runStage("media.process", videoId, delivery, async (video: VideoRow) => {
-					await prepareRecording(this.storage, video.uploadId, `recordings/${videoId}/`, {
-						audioReady: async ({ audioKey, durationMs }) => {
-							await this.updateVideo(videoId, "audio_key = :audioKey, duration_s = :durationS, audio_ready_at = now()", {
-								audioKey,
-								durationS: durationMs / 1000
-							});
-							await this.announceAudio({ ...video, audioKey, durationS: durationMs / 1000 });
-						},
-						thumbnailReady: (thumbnailKey) => this.updateVideo(videoId, "thumbnail_key = :thumbnailKey", { thumbnailKey }),
-						quickRenditionReady: (quickPlaylistKey, rotationDegrees) =>
-							this.updateVideo(videoId, "quick_playlist_key = :quickPlaylistKey, rotation_degrees = :rotationDegrees", { quickPlaylistKey, rotationDegrees })
-					});
-					await this.broker.sendToChannel("media.transcode", { videoId });
-				});
-			},
-
-			async transcodeVideo(videoId: string, delivery?: Delivery): Promise<void> {
-				await this.runStage("media.transcode", videoId, delivery, async (video: VideoRow) => {
-					let lastProgressWrite = 0;
-					const playlistKey = await transcodeRecording(this.storage, video.uploadId, `recordings/${videoId}/`, {
-						progress: (percent) => {
-							if (Date.now() - lastProgressWrite < PROGRESS_WRITE_INTERVAL_MS) return;
-							lastProgressWrite = Date.now();
-							void this.updateVideo(videoId, "progress_percent = GREATEST(progress_percent, :percent)", { percent: Math.round(percent) });
-						}
-					});
-					await this.updateVideo(videoId, "state = 'ready', progress_percent = 100, playlist_key = :playlistKey, processed = true, processed_at = now()", {
-						playlistKey
-					});
-					this.broker.emit("media.processed", { videoId, sessionId: video.sessionId, studentId: video.ownerId });
-				});
-			},
-
-			async failVideo(video: VideoRow, code: string, reason: string): Promise<void> {
-				await this.updateVideo(video.id, "state = 'failed', failure_code = :code, failure_reason = :reason", { code, reason });
-				const outcome = { videoId: video.id, sessionId: video.sessionId, studentId: video.ownerId, code };
-				await publishDomainEvent(this.broker, "media.video_failed", outcome);
-				// The local event beside the durable one is what benchmarks and progress listeners watch.
-				this.broker.emit("media.failed", outcome);
-			},
-
-			async giveUpOn(videoId: string): Promise<void> {
-				const video: VideoRow | undefined = await this.loadVideo(videoId);
-				if (!video || video.state === "ready" || video.state === "failed") return;
-				// The upload is kept, so that an operator can re-queue it (npm run requeue) once the cause is fixed.
-				this.logger.warn(`Video ${videoId} exhausted its ${config.channelMaxDeliveries} deliveries: marking it failed`);
-				await this.failVideo(video, GAVE_UP.code, GAVE_UP.reason);
-			},
-
-			async loadForumMedia(mediaId: string): Promise<ForumMediaRow | undefined> {
-				const [row] = (await this.queryAsSystem(`SELECT ${columnsOf(this.models.ForumMedia, "f")} FROM forum_media f WHERE f.id = :id AND f.deleted_at IS NULL`, { id: mediaId })) as ForumMediaRow[];
-				return row;
-			},
-
 			/** The files an item has, by served name: a picture has its image, a clip its clip and poster. */
 			forumMediaFiles(row: ForumMediaRow): Partial<Record<ForumMediaFile, string>> {
 				if (row.kind === "image") return row.mediaKey ? { "image.jpg": row.mediaKey } : {};
@@ -923,62 +632,6 @@ export default function mediaService(config: NodeConfig): ServiceSchema {
 							}
 						: null
 				};
-			},
-
-			async updateForumMedia(mediaId: string, assignments: string, replacements: Record<string, unknown> = {}): Promise<void> {
-				await this.queryAsSystem(`UPDATE forum_media SET ${assignments}, updated_at = now() WHERE id = :mediaId`, { ...replacements, mediaId });
-			},
-
-			/**
-			 * One forum item from the media.forum channel: re-encoded within a time limit, the original
-			 * upload deleted once the outputs are stored (it may carry EXIF and GPS; nothing serves it).
-			 * A file ffmpeg refuses, or one it is still stuck on at the limit, ends failed with a code;
-			 * anything else (storage down) is retried with backoff until the deliveries run out.
-			 */
-			async processForumMedia(mediaId: string, delivery?: Delivery): Promise<void> {
-				const media: ForumMediaRow | undefined = await this.loadForumMedia(mediaId);
-				if (!media || (media.state !== "queued" && media.state !== "processing")) return;
-				if (media.attempts >= config.channelMaxDeliveries) {
-					await this.giveUpOnForumMedia(mediaId);
-					return;
-				}
-				await this.updateForumMedia(mediaId, "state = 'processing', attempts = attempts + 1");
-				const storage: ObjectStorage = this.storage;
-				const heartbeat = setInterval(() => delivery?.working?.(), WORKER_HEARTBEAT_MS);
-				const timeout = AbortSignal.timeout(FORUM_PROCESSING_TIMEOUT_MS[media.kind]);
-				try {
-					const outputs = await prepareForumMedia(storage, media.uploadId, FORUM_MEDIA_PREFIX(mediaId), media.kind, timeout);
-					await this.updateForumMedia(mediaId, "state = 'ready', media_key = :mediaKey, poster_key = :posterKey, width = :width, height = :height, duration_s = :durationS", {
-						mediaKey: outputs.mediaKey,
-						posterKey: outputs.posterKey,
-						width: outputs.width,
-						height: outputs.height,
-						durationS: outputs.durationSeconds
-					});
-					await storage.deletePrefix(media.uploadId);
-				} catch (error) {
-					const timedOut = error instanceof MediaOperationAbortedError && timeout.aborted;
-					if (error instanceof RecordingRejectedError || timedOut) {
-						await storage.deletePrefix(media.uploadId);
-						await storage.deletePrefix(FORUM_MEDIA_PREFIX(mediaId));
-						const { type, message } = timedOut ? FORUM_TIMED_OUT : (error as RecordingRejectedError);
-						await this.updateForumMedia(mediaId, "state = 'failed', failure_code = :code, failure_reason = :reason", { code: type, reason: message });
-						return;
-					}
-					this.logger.warn(`media.forum for ${mediaId} failed (attempt ${media.attempts + 1}); it will be retried`, error);
-					await new Promise((resolve) => setTimeout(resolve, Math.min(1000 * 2 ** media.attempts, MAX_RETRY_DELAY_MS)));
-					if (this.broker.transit) throw error;
-					await this.broker.sendToChannel("media.forum", { mediaId });
-				} finally {
-					clearInterval(heartbeat);
-				}
-			},
-
-			async giveUpOnForumMedia(mediaId: string): Promise<void> {
-				await this.queryAsSystem(
-					"UPDATE forum_media SET state = 'failed', failure_code = :code, failure_reason = :reason, updated_at = now() WHERE id = :mediaId AND state IN ('queued', 'processing')",
-					{ mediaId, code: GAVE_UP.code, reason: GAVE_UP.reason }
-				);
 			},
 
 			async exportPersonalData(userId: string): Promise<PersonalDataExport> {
@@ -1035,21 +688,5 @@ export default function mediaService(config: NodeConfig): ServiceSchema {
 			}
 		},
 
-		created() {
-			useFfmpegBinaries(config.ffmpeg);
-		},
-
-		async started() {
-			// fluent-ffmpeg probes ffmpeg's capabilities once per process; pay that now, not on the first recording.
-			warmUpFfmpeg().catch((error: Error) => this.logger.warn(`ffmpeg is not usable: ${error.message}`));
-			this.purgeTimer = setInterval(() => {
-				this.purgeDeleted().catch((error: Error) => this.logger.warn("Purging deleted recordings failed", error));
-			}, PURGE_INTERVAL_MS);
-		},
-
-		async stopped() {
-			clearInterval(this.purgeTimer);
-			await this.resumed;
-		}
 	};
 }

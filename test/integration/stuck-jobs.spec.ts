@@ -73,7 +73,8 @@ describe("jobs that exhaust their deliveries over JetStream", () => {
 	}
 
 	it("ends a recording whose processing always fails as failed, then processes it once re-queued", async () => {
-		const media = api.node.broker.getLocalService("media") as StorageService;
+		// The workers read the upload; the media API side never does.
+		const media = api.node.broker.getLocalService("media-worker") as StorageService;
 		const student = await http.register("student");
 		const session = (await http.request("POST", "/api/sessions", { token: student.token, body: practiceSession() })).body;
 		const repair = breakStorageReads(media);

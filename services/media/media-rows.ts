@@ -1,0 +1,176 @@
+import type { Service, ServiceSchema } from "moleculer";
+import { DataTypes, type Sequelize } from "sequelize";
+import { ensureChannelStreams } from "../../lib/channels";
+import { columnsOf } from "../../lib/db/columns";
+import type { ForumMediaKind } from "./pipeline";
+
+/**
+ * What the media API (media.service.ts) and its workers (media-worker.service.ts) share: the rows
+ * of recordings and forum media, their models, and the announcement of a recording's audio (made
+ * by a worker once the WAV is stored, and by the API when a late sensor file arrives).
+ */
+
+export type UploadKind = "video" | "sensors";
+export type VideoState = "uploading" | "queued" | "processing" | "ready" | "failed";
+
+export interface VideoRow {
+	id: string;
+	sessionId: string;
+	ownerId: string;
+	uploadId: string;
+	state: VideoState;
+	progressPercent: number;
+	failureCode: string | null;
+	failureReason: string | null;
+	sizeBytes: string;
+	durationS: number | null;
+	audioKey: string | null;
+	thumbnailKey: string | null;
+	quickPlaylistKey: string | null;
+	playlistKey: string | null;
+	rotationDegrees: number;
+	attempts: number;
+	/** When the practice session started, for the analysis time series. */
+	recordedAt: Date;
+	createdAt: Date;
+}
+
+/** A forum picture or clip as stored (migrations/0015-forum-media.ts). */
+export interface ForumMediaRow {
+	id: string;
+	ownerId: string;
+	uploadId: string;
+	kind: ForumMediaKind;
+	state: VideoState;
+	sizeBytes: string;
+	failureCode: string | null;
+	failureReason: string | null;
+	width: number | null;
+	height: number | null;
+	durationS: number | null;
+	mediaKey: string | null;
+	posterKey: string | null;
+	attempts: number;
+	deletedAt: Date | null;
+	createdAt: Date;
+	updatedAt: Date;
+}
+
+/** What media.audio_ready carries to the analysis workers. */
+export interface AudioReadyMessage {
+	videoId: string;
+	sessionId: string;
+	studentId: string;
+	audioKey: string;
+	sensorsKey: string | null;
+	durationMs: number;
+	recordedAt: string;
+}
+
+/** The channel message and the JetStream delivery it came with (absent in-process). */
+export interface Delivery {
+	working?: () => void;
+}
+
+export const VIDEO_COLUMNS = `v.id, v.session_id AS "sessionId", v.owner_id AS "ownerId", v.upload_id AS "uploadId", v.state,
+	v.progress_percent AS "progressPercent", v.failure_code AS "failureCode", v.failure_reason AS "failureReason",
+	v.size_bytes AS "sizeBytes", v.duration_s AS "durationS", v.audio_key AS "audioKey", v.thumbnail_key AS "thumbnailKey",
+	v.quick_playlist_key AS "quickPlaylistKey", v.playlist_key AS "playlistKey", v.rotation_degrees AS "rotationDegrees",
+	v.attempts, v.recorded_at AS "recordedAt", v.created_at AS "createdAt"`;
+
+export const GAVE_UP = { code: "ERR_PROCESSING_FAILED", reason: "We could not process this recording; please upload it again." };
+export const FORUM_MEDIA_PREFIX = (mediaId: string) => `forum-media/${mediaId}/`;
+/** The longest a failed job waits before it is tried again. */
+export const MAX_RETRY_DELAY_MS = 30_000;
+
+export function defineMediaModels(sequelize: Sequelize) {
+	const Video = sequelize.define(
+		"Video",
+		{
+			id: { type: DataTypes.UUID, primaryKey: true },
+			sessionId: { type: DataTypes.UUID, allowNull: false },
+			ownerId: { type: DataTypes.UUID, allowNull: false }
+		},
+		{ tableName: "videos" }
+	);
+	const ForumMedia = sequelize.define(
+		"ForumMedia",
+		{
+			id: { type: DataTypes.UUID, primaryKey: true },
+			ownerId: { type: DataTypes.UUID, allowNull: false },
+			uploadId: { type: DataTypes.TEXT, allowNull: false },
+			kind: { type: DataTypes.TEXT, allowNull: false },
+			state: { type: DataTypes.TEXT, allowNull: false },
+			sizeBytes: { type: DataTypes.BIGINT, allowNull: false },
+			failureCode: { type: DataTypes.TEXT },
+			failureReason: { type: DataTypes.TEXT },
+			width: { type: DataTypes.INTEGER },
+			height: { type: DataTypes.INTEGER },
+			durationS: { type: DataTypes.REAL },
+			mediaKey: { type: DataTypes.TEXT },
+			posterKey: { type: DataTypes.TEXT },
+			attempts: { type: DataTypes.INTEGER, allowNull: false },
+			deletedAt: { type: DataTypes.DATE }
+		},
+		{ tableName: "forum_media" }
+	);
+	return { primary: Video, ForumMedia };
+}
+
+
+/** Loading, changing and announcing the rows; with DbMixin(defineMediaModels), acting as the media service. */
+export function MediaRows(): Partial<ServiceSchema> {
+	return {
+		methods: {
+			async sensorsKeyFor(sessionId: string): Promise<string | null> {
+				const [file] = (await this.queryAsSystem(
+					`SELECT upload_id AS "uploadId" FROM sensor_files WHERE session_id = :sessionId AND state = 'ready' AND deleted_at IS NULL
+					 ORDER BY created_at DESC LIMIT 1`, { sessionId })) as Array<{ uploadId: string }>;
+				return file?.uploadId ?? null;
+			},
+
+			async announceAudio(video: VideoRow): Promise<void> {
+				const message: AudioReadyMessage = {
+					videoId: video.id,
+					sessionId: video.sessionId,
+					studentId: video.ownerId,
+					audioKey: video.audioKey!,
+					sensorsKey: await this.sensorsKeyFor(video.sessionId),
+					durationMs: Math.round((video.durationS ?? 0) * 1000),
+					recordedAt: video.recordedAt.toISOString()
+				};
+				// Analysis workers may not be running yet: the stream keeps the message for them.
+				this.audioStreamReady ??= ensureChannelStreams(this.broker, ["media.audio_ready"]);
+				await this.audioStreamReady;
+				await this.broker.sendToChannel("media.audio_ready", message);
+				this.broker.emit("media.audio_ready", message);
+			},
+
+			async loadVideo(videoId: string): Promise<VideoRow | undefined> {
+				const [row] = (await this.queryAsSystem(`SELECT ${VIDEO_COLUMNS} FROM videos v WHERE v.id = :id AND v.deleted_at IS NULL`, { id: videoId })) as VideoRow[];
+				return row;
+			},
+
+			async updateVideo(videoId: string, assignments: string, replacements: Record<string, unknown> = {}): Promise<void> {
+				await this.queryAsSystem(`UPDATE videos SET ${assignments}, updated_at = now() WHERE id = :videoId`, { ...replacements, videoId });
+			},
+
+			async loadForumMedia(mediaId: string): Promise<ForumMediaRow | undefined> {
+				const [row] = (await this.queryAsSystem(`SELECT ${columnsOf(this.models.ForumMedia, "f")} FROM forum_media f WHERE f.id = :id AND f.deleted_at IS NULL`, { id: mediaId })) as ForumMediaRow[];
+				return row;
+			},
+
+			async updateForumMedia(mediaId: string, assignments: string, replacements: Record<string, unknown> = {}): Promise<void> {
+				await this.queryAsSystem(`UPDATE forum_media SET ${assignments}, updated_at = now() WHERE id = :mediaId`, { ...replacements, mediaId });
+			},
+		}
+	};
+}
+
+export type MediaRowsService = Service & {
+	loadVideo(videoId: string): Promise<VideoRow | undefined>;
+	updateVideo(videoId: string, assignments: string, replacements?: Record<string, unknown>): Promise<void>;
+	loadForumMedia(mediaId: string): Promise<ForumMediaRow | undefined>;
+	updateForumMedia(mediaId: string, assignments: string, replacements?: Record<string, unknown>): Promise<void>;
+	announceAudio(video: VideoRow): Promise<void>;
+};
