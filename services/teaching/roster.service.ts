@@ -1,10 +1,10 @@
 import type { Context, ServiceSchema } from "moleculer";
 import type { EtudeMeta } from "../../lib/actor";
 import type { StudentOverview } from "../analytics/analytics.service";
-import { addDays, daysBetween, practiceStreakDays } from "../analytics/practice-days";
+import { addDays, daysBetween } from "../analytics/practice-days";
 import type { PersonProfile } from "../auth.service";
 import type { FailedRecording } from "../media/media.service";
-import type { StudentPracticeDay } from "../practice/sessions.service";
+import type { StudentPracticeDay, StudentsPractice } from "../practice/sessions.service";
 import type { OpenAssignments } from "./assignments.service";
 import { goalWithProgress, type GoalRow, type GoalWithProgress } from "./goals.service";
 import { datesEndingOn, isoWeekOf, localToday } from "./weeks";
@@ -20,13 +20,8 @@ const HEADLINE_METRICS = [
 type HeadlineMetric = (typeof HEADLINE_METRICS)[number]["name"];
 const HEADLINE_NAMES = HEADLINE_METRICS.map((metric) => metric.name);
 
+/** The heat-map's days, which also hold this ISO week (it began at most six days ago). */
 const HEATMAP_DAYS = 7;
-/**
- * Local days fetched at first: the heat-map, the week and most streaks. A longer streak fetches
- * further back, for the students still counting only, each time twice as far as all before: a
- * long streak costs few round trips, and a streak of three weeks does not fetch a year.
- */
-const PRACTICE_WINDOW_DAYS = 14;
 const NO_PRACTICE_ALERT_DAYS = 3;
 const FAILURE_LOOKBACK_MS = 14 * 24 * 3_600_000;
 /** A week-over-week change the wrong way by more than this share of the previous week's value. */
@@ -61,11 +56,6 @@ export interface RosterEntry {
 	needsAttention: Attention[];
 }
 
-interface StudentPractice {
-	days: StudentPracticeDay[];
-	lastPracticeAt: Record<string, string>;
-}
-
 interface StudentFacts {
 	student: PersonProfile;
 	today: string;
@@ -92,7 +82,11 @@ function plural(count: number, word: string): string {
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
 	const groups = new Map<string, T[]>();
-	for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+	for (const item of items) {
+		const group = groups.get(key(item));
+		if (group) group.push(item);
+		else groups.set(key(item), [item]);
+	}
 	return groups;
 }
 
@@ -194,7 +188,12 @@ export default function rosterService(): ServiceSchema {
 					const zoned = students.map((student) => ({ studentId: student.id, timezone: student.timezone }));
 
 					const [practice, overviews, failures, goals, assignments] = await Promise.all([
-						this.practiceOf(ctx, students, todays, (today: string) => ({ from: addDays(today, -(PRACTICE_WINDOW_DAYS - 1)), to: today }), true) as Promise<StudentPractice>,
+						ctx.call("sessions.practiceOfStudents", {
+							students: zoned.map((student) => {
+								const today = todays.get(student.studentId)!;
+								return { ...student, from: addDays(today, -(HEATMAP_DAYS - 1)), to: today };
+							})
+						}) as Promise<StudentsPractice>,
 						ctx.call("analytics.overviewOfStudents", {
 							students: zoned.map((student) => ({ ...student, today: todays.get(student.studentId)! })),
 							metrics: HEADLINE_NAMES
@@ -203,7 +202,6 @@ export default function rosterService(): ServiceSchema {
 						ctx.call("goals.ofTeacher", { teacherId: teacher.id, studentIds }) as Promise<GoalRow[]>,
 						ctx.call("assignments.openOfTeacher", { teacherId: teacher.id, students: zoned }) as Promise<Record<string, OpenAssignments>>
 					]);
-					const streaks = await this.streaksOf(ctx, students, todays, practice.days);
 					const daysByStudent = groupBy(practice.days, (day) => day.studentId);
 					const failuresByStudent = groupBy(failures, (failure) => failure.studentId);
 					const goalsByStudent = new Map(goals.map((goal) => [goal.studentId, goal]));
@@ -214,7 +212,7 @@ export default function rosterService(): ServiceSchema {
 								student,
 								today: todays.get(student.id)!,
 								days: daysByStudent.get(student.id) ?? [],
-								streakDays: streaks.get(student.id) ?? 0,
+								streakDays: practice.streakDays[student.id] ?? 0,
 								lastPracticeAt: practice.lastPracticeAt[student.id] ?? null,
 								overview: overviews[student.id],
 								failures: failuresByStudent.get(student.id) ?? [],
@@ -228,53 +226,6 @@ export default function rosterService(): ServiceSchema {
 						(a, b) => Number(b.needsAttention.length > 0) - Number(a.needsAttention.length > 0) || a.name.localeCompare(b.name) || a.id.localeCompare(b.id)
 					);
 				}
-			}
-		},
-
-		methods: {
-			async practiceOf(
-				ctx: Context,
-				students: PersonProfile[],
-				todays: Map<string, string>,
-				window: (today: string) => { from: string; to: string },
-				lastPractice: boolean
-			): Promise<StudentPractice> {
-				return ctx.call("sessions.practiceOfStudents", {
-					students: students.map((student) => ({ studentId: student.id, timezone: student.timezone, ...window(todays.get(student.id)!) })),
-					lastPractice
-				});
-			},
-
-			/**
-			 * Streaks from the first window; the students whose streak reaches back to its start are
-			 * asked about the days before, together, until every streak has ended.
-			 */
-			async streaksOf(ctx: Context, students: PersonProfile[], todays: Map<string, string>, firstDays: StudentPracticeDay[]): Promise<Map<string, number>> {
-				const dates = new Map(students.map((student) => [student.id, new Set<string>()]));
-				for (const day of firstDays) dates.get(day.studentId)!.add(day.date);
-				const streaks = new Map<string, number>();
-				let fetchedDays = PRACTICE_WINDOW_DAYS;
-				let open = students;
-				while (open.length > 0) {
-					const stillRunning: PersonProfile[] = [];
-					for (const student of open) {
-						const streak = practiceStreakDays(dates.get(student.id)!, todays.get(student.id)!);
-						streaks.set(student.id, streak);
-						if (streak >= fetchedDays - 1) stillRunning.push(student);
-					}
-					if (stillRunning.length === 0) break;
-					const earlierEnd = fetchedDays;
-					const earlier: StudentPractice = await this.practiceOf(ctx, stillRunning, todays, (today: string) => ({
-						from: addDays(today, -(2 * earlierEnd - 1)),
-						to: addDays(today, -earlierEnd)
-					}), false);
-					fetchedDays *= 2;
-					for (const day of earlier.days) dates.get(day.studentId)!.add(day.date);
-					const found = new Set(earlier.days.map((day) => day.studentId));
-					// Nothing earlier at all: the streak is what was counted.
-					open = stillRunning.filter((student) => found.has(student.id));
-				}
-				return streaks;
 			}
 		}
 	};

@@ -1,0 +1,146 @@
+import type { Migration } from "../lib/db/migrator";
+
+/**
+ * Practice per student and local calendar day (issue 9, the roster): minutes and sessions per day
+ * and focus, already cut in the student's own time zone, so a roster reads a week as a date range
+ * of a few rows per student and a streak as a few index probes, instead of computing the local
+ * day of every session of every student on every request.
+ *
+ * The sessions service owns these tables like `practice_sessions` itself. They are kept by
+ * statement triggers on `practice_sessions`, in the writing transaction, so every path (create,
+ * correction, soft delete, purge) keeps them right without remembering to. Which zone a student's
+ * days are cut in is stored beside them (`practice_day_zones`): a student whose days are not cut in
+ * the zone a reader asks for (no rows yet, or their zone changed since) has them rebuilt first by
+ * the sessions service (`etude_rebuild_practice_days`), so a stale zone costs one rebuild, never a
+ * wrong day. Without a zone row the triggers keep nothing for that student.
+ *
+ * Writers of one student's days take one advisory lock (per student, its own key space): a
+ * rebuild and a session written meanwhile are serialised, so neither misses the other's rows.
+ *
+ * Existing sessions are backfilled here: each student's zone read as auth would, the days
+ * written as the sessions service would (the owner is bound by row-level security too).
+ */
+const LOCK_SEED = 7_301_949;
+
+export const practiceDaysSchema: Migration = {
+	name: "0017-practice-days",
+	async up(client) {
+		await client.query(`
+			CREATE TABLE practice_day_zones (
+				student_id uuid PRIMARY KEY,
+				timezone text NOT NULL,
+				-- When the latest session of all started: one row to read instead of the latest day's.
+				last_started_at timestamptz,
+				built_at timestamptz NOT NULL DEFAULT now()
+			);
+			CREATE TABLE practice_days (
+				student_id uuid NOT NULL REFERENCES practice_day_zones (student_id) ON DELETE CASCADE,
+				local_date date NOT NULL,
+				focus practice_focus NOT NULL,
+				practised_seconds numeric NOT NULL,
+				sessions integer NOT NULL,
+				last_started_at timestamptz NOT NULL,
+				PRIMARY KEY (student_id, local_date, focus)
+			);
+
+			-- The local days that sessions starting at these instants count for (the date each started on, in the
+			-- student's zone, as the reads computed it before), for the students whose days are kept.
+			CREATE FUNCTION etude_practice_days_touched(students uuid[], starts timestamptz[]) RETURNS TABLE (student_id uuid, local_date date, timezone text)
+				LANGUAGE sql STABLE AS $$
+				SELECT DISTINCT t.student_id, (t.start_ts AT TIME ZONE z.timezone)::date, z.timezone
+				FROM unnest(students, starts) AS t(student_id, start_ts) JOIN practice_day_zones z ON z.student_id = t.student_id
+			$$;
+			CREATE FUNCTION etude_refresh_practice_days(students uuid[], starts timestamptz[]) RETURNS void LANGUAGE plpgsql AS $$
+			DECLARE
+				touched_student uuid;
+			BEGIN
+				-- In id order: two writers never wait on each other crosswise.
+				FOR touched_student IN SELECT DISTINCT s FROM unnest(students) AS s ORDER BY 1 LOOP
+					PERFORM pg_advisory_xact_lock(hashtextextended(touched_student::text, ${LOCK_SEED}));
+				END LOOP;
+				DELETE FROM practice_days d USING etude_practice_days_touched(students, starts) t WHERE d.student_id = t.student_id AND d.local_date = t.local_date;
+				INSERT INTO practice_days (student_id, local_date, focus, practised_seconds, sessions, last_started_at)
+					SELECT t.student_id, t.local_date, s.focus, sum(extract(epoch FROM s.end_ts - s.start_ts)), count(*), max(s.start_ts)
+					FROM etude_practice_days_touched(students, starts) t
+					JOIN practice_sessions s ON s.student_id = t.student_id AND s.deleted_at IS NULL
+						-- A local day lies within a day and a half of the same UTC date (offsets run from -12 to +14 hours).
+						AND s.start_ts >= (t.local_date - 1)::timestamp AT TIME ZONE 'UTC' AND s.start_ts < (t.local_date + 2)::timestamp AT TIME ZONE 'UTC'
+						AND (s.start_ts AT TIME ZONE t.timezone)::date = t.local_date
+					GROUP BY 1, 2, 3;
+				UPDATE practice_day_zones z SET last_started_at = (SELECT max(p.last_started_at) FROM practice_days p WHERE p.student_id = z.student_id)
+					WHERE z.student_id = ANY (students);
+			END $$;
+
+			CREATE FUNCTION etude_rebuild_practice_days(student uuid, zone text) RETURNS void LANGUAGE plpgsql AS $$
+			BEGIN
+				PERFORM pg_advisory_xact_lock(hashtextextended(student::text, ${LOCK_SEED}));
+				INSERT INTO practice_day_zones (student_id, timezone) VALUES (student, zone)
+					ON CONFLICT (student_id) DO UPDATE SET timezone = EXCLUDED.timezone, built_at = now();
+				DELETE FROM practice_days WHERE student_id = student;
+				INSERT INTO practice_days (student_id, local_date, focus, practised_seconds, sessions, last_started_at)
+					SELECT student, (s.start_ts AT TIME ZONE zone)::date, s.focus, sum(extract(epoch FROM s.end_ts - s.start_ts)), count(*), max(s.start_ts)
+					FROM practice_sessions s WHERE s.student_id = student AND s.deleted_at IS NULL
+					GROUP BY 2, 3;
+				UPDATE practice_day_zones z SET last_started_at = (SELECT max(p.last_started_at) FROM practice_days p WHERE p.student_id = student)
+					WHERE z.student_id = student;
+			END $$;
+
+			CREATE FUNCTION etude_practice_sessions_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN
+				IF TG_OP = 'INSERT' THEN
+					PERFORM etude_refresh_practice_days(array_agg(n.student_id), array_agg(n.start_ts)) FROM new_rows n;
+				ELSIF TG_OP = 'DELETE' THEN
+					PERFORM etude_refresh_practice_days(array_agg(o.student_id), array_agg(o.start_ts)) FROM old_rows o;
+				ELSE
+					-- Both the day a session left and the one it moved to; a change of note or tags alone touches none.
+					PERFORM etude_refresh_practice_days(array_agg(c.student_id), array_agg(c.start_ts))
+					FROM old_rows o FULL JOIN new_rows n ON n.id = o.id
+					CROSS JOIN LATERAL (VALUES (o.student_id, o.start_ts), (n.student_id, n.start_ts)) AS c(student_id, start_ts)
+					WHERE c.student_id IS NOT NULL
+					  AND (o.student_id, o.start_ts, o.end_ts, o.focus, o.deleted_at IS NULL) IS DISTINCT FROM (n.student_id, n.start_ts, n.end_ts, n.focus, n.deleted_at IS NULL);
+				END IF;
+				RETURN NULL;
+			END $$;
+			CREATE TRIGGER practice_sessions_days_insert AFTER INSERT ON practice_sessions
+				REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION etude_practice_sessions_changed();
+			CREATE TRIGGER practice_sessions_days_update AFTER UPDATE ON practice_sessions
+				REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION etude_practice_sessions_changed();
+			CREATE TRIGGER practice_sessions_days_delete AFTER DELETE ON practice_sessions
+				REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION etude_practice_sessions_changed();
+
+			-- As practice_sessions (0004): the student, their teachers to read, the sessions service.
+${["practice_day_zones", "practice_days"]
+	.map(
+		(table) => `			CREATE POLICY ${table}_read ON ${table} FOR SELECT TO etude_app
+				USING (student_id = etude_acting_user() OR student_id = ANY (etude_readable_students()));
+			CREATE POLICY ${table}_write ON ${table} FOR ALL TO etude_app
+				USING (student_id = etude_acting_user()) WITH CHECK (student_id = etude_acting_user());
+			CREATE POLICY ${table}_service ON ${table} FOR ALL TO etude_app
+				USING (etude_acting_system() = 'sessions') WITH CHECK (etude_acting_system() = 'sessions');
+			ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;`
+	)
+	.join("\n")}
+		`);
+
+		await client.query("SET LOCAL ROLE etude_app; SET LOCAL etude.system_actor = 'auth'");
+		const { rows: students } = await client.query<{ id: string; timezone: string }>(
+			"SELECT id, timezone FROM users WHERE role = 'student' ORDER BY id"
+		);
+		await client.query("SET LOCAL etude.system_actor = 'sessions'");
+		await client.query("SELECT etude_rebuild_practice_days(s.id, s.timezone) FROM unnest($1::uuid[], $2::text[]) AS s(id, timezone)", [
+			students.map((student) => student.id),
+			students.map((student) => student.timezone)
+		]);
+		await client.query("RESET ROLE");
+	},
+	async down(client) {
+		await client.query(`
+			DROP TRIGGER practice_sessions_days_insert ON practice_sessions;
+			DROP TRIGGER practice_sessions_days_update ON practice_sessions;
+			DROP TRIGGER practice_sessions_days_delete ON practice_sessions;
+			DROP FUNCTION etude_practice_sessions_changed(), etude_rebuild_practice_days(uuid, text), etude_refresh_practice_days(uuid[], timestamptz[]),
+				etude_practice_days_touched(uuid[], timestamptz[]);
+			DROP TABLE practice_days, practice_day_zones;
+		`);
+	}
+};
