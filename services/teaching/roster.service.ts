@@ -1,12 +1,13 @@
 import type { Context, ServiceSchema } from "moleculer";
 import type { EtudeMeta } from "../../lib/actor";
 import type { StudentOverview } from "../analytics/analytics.service";
-import { addDays, daysBetween } from "../analytics/practice-days";
+import { daysBetween } from "../analytics/practice-days";
 import type { PersonProfile } from "../auth.service";
 import type { FailedRecording } from "../media/media.service";
 import type { StudentPracticeDay, StudentsPractice } from "../practice/sessions.service";
 import type { OpenAssignments } from "./assignments.service";
 import { goalWithProgress, type GoalRow, type GoalWithProgress } from "./goals.service";
+import { memoizeStrings } from "../../lib/memo";
 import { datesEndingOn, isoWeekOf, localToday } from "./weeks";
 
 /** The measurements a teacher scans first, and which way is better. Vibrato extent is a matter of style: shown, never flagged. */
@@ -22,6 +23,9 @@ const HEADLINE_NAMES = HEADLINE_METRICS.map((metric) => metric.name);
 
 /** The heat-map's days, which also hold this ISO week (it began at most six days ago). */
 const HEATMAP_DAYS = 7;
+// A roster's students share a few todays: their dates and weeks are worked out once each.
+const heatmapDates = memoizeStrings((today: string) => datesEndingOn(today, HEATMAP_DAYS), 1000);
+const weekOf = memoizeStrings(isoWeekOf, 1000);
 const NO_PRACTICE_ALERT_DAYS = 3;
 const FAILURE_LOOKBACK_MS = 14 * 24 * 3_600_000;
 /** A week-over-week change the wrong way by more than this share of the previous week's value. */
@@ -104,7 +108,7 @@ function rosterEntry(facts: StudentFacts, teacherName: string): RosterEntry {
 	const { student, today, days, overview, goal, assignments } = facts;
 	const minutesOn = new Map<string, number>();
 	for (const day of days) minutesOn.set(day.date, (minutesOn.get(day.date) ?? 0) + day.minutes);
-	const week = isoWeekOf(today);
+	const week = weekOf(today);
 	const weekDays = days.filter((day) => day.date >= week.weekStart && day.date <= today);
 	const goalView = goal ? goalWithProgress(goal, teacherName, days, today) : null;
 
@@ -135,7 +139,7 @@ function rosterEntry(facts: StudentFacts, teacherName: string): RosterEntry {
 		name: student.name,
 		timezone: student.timezone,
 		today,
-		heatmap: datesEndingOn(today, HEATMAP_DAYS).map((date) => ({ date, minutes: minutesOn.get(date) ?? 0 })),
+		heatmap: heatmapDates(today).map((date) => ({ date, minutes: minutesOn.get(date) ?? 0 })),
 		streakDays: facts.streakDays,
 		lastPracticeAt: facts.lastPracticeAt,
 		thisWeek: {
@@ -183,7 +187,9 @@ export default function rosterService(): ServiceSchema {
 					const students: PersonProfile[] = await ctx.call("auth.linkedStudents", { teacherId: teacher.id });
 					if (students.length === 0) return [];
 					const now = new Date();
-					const todays = new Map(students.map((student) => [student.id, localToday(student.timezone, now)]));
+					const todayIn = new Map<string, string>();
+					for (const { timezone } of students) if (!todayIn.has(timezone)) todayIn.set(timezone, localToday(timezone, now));
+					const todays = new Map(students.map((student) => [student.id, todayIn.get(student.timezone)!]));
 					const studentIds = students.map((student) => student.id);
 					const zoned = students.map((student) => ({ studentId: student.id, timezone: student.timezone }));
 
@@ -191,7 +197,7 @@ export default function rosterService(): ServiceSchema {
 						ctx.call("sessions.practiceOfStudents", {
 							students: zoned.map((student) => {
 								const today = todays.get(student.studentId)!;
-								return { ...student, from: addDays(today, -(HEATMAP_DAYS - 1)), to: today };
+								return { ...student, from: heatmapDates(today)[0]!, to: today };
 							})
 						}) as Promise<StudentsPractice>,
 						ctx.call("analytics.overviewOfStudents", {
