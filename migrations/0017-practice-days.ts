@@ -29,8 +29,11 @@ export const practiceDaysSchema: Migration = {
 			CREATE TABLE practice_day_zones (
 				student_id uuid PRIMARY KEY,
 				timezone text NOT NULL,
-				-- When the latest session of all started: one row to read instead of the latest day's.
+				-- When the latest session of all started, and the run of consecutive days ending on the
+				-- latest day practised: a roster's last practice and streak without reading any day.
 				last_started_at timestamptz,
+				run_end date,
+				run_days integer NOT NULL DEFAULT 0,
 				built_at timestamptz NOT NULL DEFAULT now()
 			);
 			CREATE TABLE practice_days (
@@ -50,6 +53,13 @@ export const practiceDaysSchema: Migration = {
 				SELECT DISTINCT t.student_id, (t.start_ts AT TIME ZONE z.timezone)::date, z.timezone
 				FROM unnest(students, starts) AS t(student_id, start_ts) JOIN practice_day_zones z ON z.student_id = t.student_id
 			$$;
+			-- The latest day practised and how many consecutive days end on it: the dates from the latest
+			-- down, numbered, are that many days back exactly as long as no day is missing.
+			CREATE FUNCTION etude_latest_practice_run(student uuid, OUT run_end date, OUT run_days integer) LANGUAGE sql STABLE AS $$
+				SELECT max(local_date), (count(*) FILTER (WHERE back = position))::int
+				FROM (SELECT local_date, max(local_date) OVER () - local_date AS back, row_number() OVER (ORDER BY local_date DESC) - 1 AS position
+				      FROM (SELECT DISTINCT p.local_date FROM practice_days p WHERE p.student_id = student) dates) numbered
+			$$;
 			CREATE FUNCTION etude_refresh_practice_days(students uuid[], starts timestamptz[]) RETURNS void LANGUAGE plpgsql AS $$
 			DECLARE
 				touched_student uuid;
@@ -67,7 +77,8 @@ export const practiceDaysSchema: Migration = {
 						AND s.start_ts >= (t.local_date - 1)::timestamp AT TIME ZONE 'UTC' AND s.start_ts < (t.local_date + 2)::timestamp AT TIME ZONE 'UTC'
 						AND (s.start_ts AT TIME ZONE t.timezone)::date = t.local_date
 					GROUP BY 1, 2, 3;
-				UPDATE practice_day_zones z SET last_started_at = (SELECT max(p.last_started_at) FROM practice_days p WHERE p.student_id = z.student_id)
+				UPDATE practice_day_zones z SET last_started_at = (SELECT max(p.last_started_at) FROM practice_days p WHERE p.student_id = z.student_id),
+					(run_end, run_days) = (SELECT run.run_end, run.run_days FROM etude_latest_practice_run(z.student_id) AS run)
 					WHERE z.student_id = ANY (students);
 			END $$;
 
@@ -81,7 +92,8 @@ export const practiceDaysSchema: Migration = {
 					SELECT student, (s.start_ts AT TIME ZONE zone)::date, s.focus, sum(extract(epoch FROM s.end_ts - s.start_ts)), count(*), max(s.start_ts)
 					FROM practice_sessions s WHERE s.student_id = student AND s.deleted_at IS NULL
 					GROUP BY 2, 3;
-				UPDATE practice_day_zones z SET last_started_at = (SELECT max(p.last_started_at) FROM practice_days p WHERE p.student_id = student)
+				UPDATE practice_day_zones z SET last_started_at = (SELECT max(p.last_started_at) FROM practice_days p WHERE p.student_id = student),
+					(run_end, run_days) = (SELECT run.run_end, run.run_days FROM etude_latest_practice_run(student) AS run)
 					WHERE z.student_id = student;
 			END $$;
 
@@ -139,7 +151,7 @@ ${["practice_day_zones", "practice_days"]
 			DROP TRIGGER practice_sessions_days_update ON practice_sessions;
 			DROP TRIGGER practice_sessions_days_delete ON practice_sessions;
 			DROP FUNCTION etude_practice_sessions_changed(), etude_rebuild_practice_days(uuid, text), etude_refresh_practice_days(uuid[], timestamptz[]),
-				etude_practice_days_touched(uuid[], timestamptz[]);
+				etude_practice_days_touched(uuid[], timestamptz[]), etude_latest_practice_run(uuid);
 			DROP TABLE practice_days, practice_day_zones;
 		`);
 	}

@@ -147,6 +147,8 @@ function defineModels(sequelize: Sequelize) {
 			studentId: { type: DataTypes.UUID, primaryKey: true },
 			timezone: { type: DataTypes.TEXT, allowNull: false },
 			lastStartedAt: { type: DataTypes.DATE },
+			runEnd: { type: DataTypes.DATEONLY },
+			runDays: { type: DataTypes.INTEGER, allowNull: false },
 			builtAt: { type: DataTypes.DATE, allowNull: false }
 		},
 		{ tableName: "practice_day_zones", timestamps: false }
@@ -564,31 +566,35 @@ export default function sessionsService(): ServiceSchema {
 
 			/**
 			 * One statement over the kept days: each student's days in [from, to], their last practice and
-			 * their streak ending on `to` (or the day before), which walks back one index probe per day.
+			 * their streak ending on `to` (or the day before). The streak is the run kept beside the days
+			 * when it ends on one of those two, none when it ended earlier; only for a `to` before the
+			 * latest day practised (a look into the past) does it walk back, one index probe per day.
 			 * Nothing is read for a student whose days are cut in another zone than the one asked for.
-			 * Raw SQL: lateral and recursive reads, with dates already local, so no zone arithmetic here.
-			 * A date computed from a row (`day - 1`) is fenced off in its own sub-select (OFFSET 0): a
-			 * non-leak-proof expression in a condition would be kept behind the row-level-security
-			 * filter, turning each probe into a scan of the student's every day.
+			 * Raw SQL: lateral and recursive reads. A date computed from a row (`day - 1`) is fenced off
+			 * in its own sub-select (OFFSET 0): a non-leak-proof expression in a condition would be kept
+			 * behind the row-level-security filter, turning each probe into a scan of every day.
 			 */
 			async practiceFromDays(students: StudentWindow[]): Promise<PracticeSummaryRow[]> {
 				return this.queryAsSystem(
-					`SELECT w.student_id AS "studentId", z.student_id IS NOT NULL AS ready, z.last_started_at AS "lastPracticeAt", st.streak AS "streakDays", d.days
+					`SELECT w.student_id AS "studentId", z.student_id IS NOT NULL AS ready, z.last_started_at AS "lastPracticeAt", d.days,
+					   CASE WHEN z.run_end IS NULL THEN 0
+					        WHEN z.run_end > w.to_date THEN (
+					          WITH RECURSIVE run(day) AS (
+					            SELECT start.day FROM (SELECT CASE WHEN EXISTS (SELECT 1 FROM practice_days p WHERE p.student_id = z.student_id AND p.local_date = w.to_date)
+					                                                THEN w.to_date ELSE w.to_date - 1 END AS day OFFSET 0) start
+					            WHERE EXISTS (SELECT 1 FROM practice_days p WHERE p.student_id = z.student_id AND p.local_date = start.day)
+					            UNION ALL
+					            SELECT earlier.day FROM run CROSS JOIN LATERAL (SELECT run.day - 1 AS day OFFSET 0) earlier
+					            WHERE EXISTS (SELECT 1 FROM practice_days p WHERE p.student_id = z.student_id AND p.local_date = earlier.day)
+					          ) SELECT count(*)::int FROM run)
+					        WHEN z.run_end >= w.to_date - 1 THEN z.run_days
+					        ELSE 0 END AS "streakDays"
 					 FROM unnest(:studentIds::uuid[], :timezones::text[], :froms::date[], :tos::date[]) AS w(student_id, timezone, from_date, to_date)
 					 LEFT JOIN practice_day_zones z ON z.student_id = w.student_id AND z.timezone = w.timezone
 					 LEFT JOIN LATERAL (
 					   SELECT json_agg(json_build_object('date', p.local_date, 'focus', p.focus, 'minutes', round(p.practised_seconds / 60)::int, 'sessions', p.sessions)
 					                   ORDER BY p.local_date, p.focus) AS days
-					   FROM practice_days p WHERE p.student_id = z.student_id AND p.local_date BETWEEN w.from_date AND w.to_date) d ON true
-					 LEFT JOIN LATERAL (
-					   WITH RECURSIVE run(day) AS (
-					     SELECT start.day FROM (SELECT CASE WHEN EXISTS (SELECT 1 FROM practice_days p WHERE p.student_id = z.student_id AND p.local_date = w.to_date)
-					                                         THEN w.to_date ELSE w.to_date - 1 END AS day OFFSET 0) start
-					     WHERE EXISTS (SELECT 1 FROM practice_days p WHERE p.student_id = z.student_id AND p.local_date = start.day)
-					     UNION ALL
-					     SELECT earlier.day FROM run CROSS JOIN LATERAL (SELECT run.day - 1 AS day OFFSET 0) earlier
-					     WHERE EXISTS (SELECT 1 FROM practice_days p WHERE p.student_id = z.student_id AND p.local_date = earlier.day)
-					   ) SELECT count(*)::int AS streak FROM run) st ON z.student_id IS NOT NULL`,
+					   FROM practice_days p WHERE p.student_id = z.student_id AND p.local_date BETWEEN w.from_date AND w.to_date) d ON true`,
 					{
 						studentIds: sqlArray(students.map((student) => student.studentId)),
 						timezones: sqlArray(students.map((student) => student.timezone)),

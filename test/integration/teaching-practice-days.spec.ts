@@ -176,7 +176,7 @@ describe("the practice days kept per student", () => {
 		expect(await keptDays(student.id)).toEqual(await daysFromSessions(student.id, "America/Los_Angeles"));
 	});
 
-	it("count a streak back from the student's today, or from yesterday while today is still empty", async () => {
+	it("count a streak back from the student's today, or from yesterday while today is still empty, or from any day asked", async () => {
 		const timezone = "Pacific/Kiritimati";
 		const student = await studentIn("Streaky", timezone);
 		const window = { studentId: student.id, timezone, from: localDate(timezone, 6), to: localDate(timezone) };
@@ -186,6 +186,10 @@ describe("the practice days kept per student", () => {
 		expect((await practiceOf([window])).streakDays[student.id]).toBe(5);
 		await logSession(http, student, localInstant(timezone, 0, "00:01"), 10);
 		expect((await practiceOf([window])).streakDays[student.id]).toBe(6);
+		// Read as of an earlier day: the streak that ended then.
+		const earlier = { ...window, from: localDate(timezone, 10), to: localDate(timezone, 4) };
+		expect((await practiceOf([earlier])).streakDays[student.id]).toBe(2);
+		expect((await practiceOf([{ ...earlier, to: localDate(timezone, 6) }])).streakDays[student.id]).toBe(0);
 	});
 
 	it("are read by the student and their teachers only, and written by nobody else", async () => {
