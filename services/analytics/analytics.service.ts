@@ -284,14 +284,12 @@ export default function analyticsService(config: NodeConfig): ServiceSchema {
 					// The caller (the roster) decided who may see these students.
 					const [latestRows, trendRows] = await Promise.all([
 						this.queryAsSystem(
-							// The summary through the (student, ts) index of each month's partition; another take recorded at the same instant is filtered out in the aggregate.
-							`SELECT w.student_id AS "studentId", a.video_id AS "videoId", a.session_id AS "sessionId", a.recorded_at AS "recordedAt", s.summary
+							// The summary is carried by the index (migration 0017): one index-only probe per student.
+							`SELECT w.student_id AS "studentId", a.video_id AS "videoId", a.session_id AS "sessionId", a.recorded_at AS "recordedAt", a.summary
 							 FROM unnest(:studentIds::uuid[]) AS w(student_id)
-							 CROSS JOIN LATERAL (SELECT video_id, session_id, recorded_at FROM metric_analyses
-							                     WHERE student_id = w.student_id AND status = 'done' ORDER BY recorded_at DESC LIMIT 1) a
-							 CROSS JOIN LATERAL (SELECT json_object_agg(m.metric_key, m.metric_val) FILTER (WHERE m.video_id = a.video_id) AS summary FROM metrics m
-							                     WHERE m.student_id = w.student_id AND m.kind = 'summary' AND m.ts = a.recorded_at AND m.metric_key = ANY(:metricKeys::text[])) s`,
-							{ studentIds, metricKeys }
+							 CROSS JOIN LATERAL (SELECT video_id, session_id, recorded_at, summary FROM metric_analyses
+							                     WHERE student_id = w.student_id AND status = 'done' ORDER BY recorded_at DESC LIMIT 1) a`,
+							{ studentIds }
 						) as Promise<Array<{ studentId: string; videoId: string; sessionId: string; recordedAt: Date; summary: Record<string, number | null> | null }>>,
 						this.queryAsSystem(
 							// One index range scan per student and metric, one row per student: [last 7 days' mean, the 7 days' before].
@@ -490,9 +488,20 @@ export default function analyticsService(config: NodeConfig): ServiceSchema {
 				await this.asSystem(async (transaction: Transaction) => {
 					await replaceRecordingMetrics(this.sequelize, transaction, { ...job, recordedAt, analysis }, mode);
 					await this.sequelize.query(
-						`UPDATE metric_analyses SET status = 'done', analyser_version = $2, a4_hz = $3, duration_ms = $4, missing = $5,
+						// The summary also on the row (migration 0017): a roster reads each student's latest take from one index.
+						`UPDATE metric_analyses SET status = 'done', analyser_version = $2, a4_hz = $3, duration_ms = $4, missing = $5, summary = $6,
 						 error_code = NULL, error_message = NULL, updated_at = now() WHERE video_id = $1`,
-						{ bind: [job.videoId, analysis.analyserVersion, analysis.a4Hz, Math.round(analysis.durationMs), JSON.stringify(analysis.missing)], transaction }
+						{
+							bind: [
+								job.videoId,
+								analysis.analyserVersion,
+								analysis.a4Hz,
+								Math.round(analysis.durationMs),
+								JSON.stringify(analysis.missing),
+								JSON.stringify(Object.fromEntries(PRACTICE_METRIC_NAMES.map((name) => [name, analysis.metrics[name] ?? null])))
+							],
+							transaction
+						}
 					);
 				});
 			},

@@ -1,7 +1,9 @@
 import type { Migration } from "../lib/db/migrator";
 
 /**
- * Practice per student and local calendar day (issue 9, the roster): minutes and sessions per day
+ * What a roster reads, kept ready by the services that own it (issue 9).
+ *
+ * Practice (the sessions service): minutes and sessions per day
  * and focus, already cut in the student's own time zone, so a roster reads a week as a date range
  * of a few rows per student and a streak as a few index probes, instead of computing the local
  * day of every session of every student on every request.
@@ -19,11 +21,15 @@ import type { Migration } from "../lib/db/migrator";
  *
  * Existing sessions are backfilled here: each student's zone read as auth would, the days
  * written as the sessions service would (the owner is bound by row-level security too).
+ *
+ * Analysis (the analytics service): a take's summary metrics also on its analysis row, written in
+ * the transaction that stores its points, and carried by the index a roster reads the latest take
+ * through: one index-only probe per student instead of a probe into a month partition of points.
  */
 const LOCK_SEED = 7_301_949;
 
-export const practiceDaysSchema: Migration = {
-	name: "0017-practice-days",
+export const rosterRollupsSchema: Migration = {
+	name: "0017-roster-rollups",
 	async up(client) {
 		await client.query(`
 			CREATE TABLE practice_day_zones (
@@ -143,10 +149,25 @@ ${["practice_day_zones", "practice_days"]
 			students.map((student) => student.id),
 			students.map((student) => student.timezone)
 		]);
-		await client.query("RESET ROLE");
+
+		await client.query(`
+			RESET ROLE;
+			ALTER TABLE metric_analyses ADD COLUMN summary jsonb;
+			SET LOCAL ROLE etude_app;
+			SET LOCAL etude.system_actor = 'analytics';
+			-- One probe of the recording's points each: joined to an aggregate of every point, row-level security made it a nested loop over all of them.
+			UPDATE metric_analyses a SET summary = (SELECT jsonb_object_agg(m.metric_key, m.metric_val) FROM metrics m
+				WHERE m.video_id = a.video_id AND m.kind = 'summary' AND m.ts = a.recorded_at);
+			RESET ROLE;
+			CREATE INDEX metric_analyses_student_latest_summary ON metric_analyses (student_id, recorded_at DESC) INCLUDE (video_id, session_id, summary) WHERE status = 'done';
+			DROP INDEX metric_analyses_student_latest;
+		`);
 	},
 	async down(client) {
 		await client.query(`
+			CREATE INDEX metric_analyses_student_latest ON metric_analyses (student_id, recorded_at DESC) INCLUDE (video_id, session_id) WHERE status = 'done';
+			DROP INDEX metric_analyses_student_latest_summary;
+			ALTER TABLE metric_analyses DROP COLUMN summary;
 			DROP TRIGGER practice_sessions_days_insert ON practice_sessions;
 			DROP TRIGGER practice_sessions_days_update ON practice_sessions;
 			DROP TRIGGER practice_sessions_days_delete ON practice_sessions;
