@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { Temporal } from "temporal-polyfill";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrateDatabase } from "../../lib/db/migrator";
 import { migrations } from "../../migrations";
 import type { StudentsPractice } from "../../services/practice/sessions.service";
 import { httpClient, type Account } from "../support/http-client";
+import { testDatabaseUrl } from "../support/file-database";
 import { createScratchDatabase } from "../support/postgres";
 import { localDate, localInstant, logSession, personIn } from "../support/teaching-fixtures";
 import { startTestApi, type TestApi } from "../support/test-node";
@@ -24,9 +25,9 @@ let database: pg.Client;
 let teacher: Account;
 
 beforeAll(async () => {
-	api = await startTestApi(inject("databaseUrl"));
+	api = await startTestApi(testDatabaseUrl());
 	http = httpClient(api.baseUrl);
-	database = new pg.Client({ connectionString: inject("databaseUrl") });
+	database = new pg.Client({ connectionString: testDatabaseUrl() });
 	await database.connect();
 	teacher = await personIn(http, "teacher", "Days Teacher", "Europe/Vienna");
 }, 60_000);
@@ -253,7 +254,9 @@ describe("the migration that brings the practice days", () => {
 			// Kept from then on.
 			await client.query("UPDATE practice_sessions SET deleted_at = now() WHERE student_id = $1 AND start_ts < '2026-10-25'", [students[0]!.id]);
 			expect(await keptDays(students[0]!.id, client)).toEqual(await daysFromSessions(students[0]!.id, students[0]!.timezone, client));
-			await migrateDatabase(scratch.url, undefined, "down", migrations);
+			// Down to before it (later migrations first).
+			const applied = async () => (await client.query("SELECT 1 FROM schema_migrations WHERE name = '0017-roster-rollups'")).rowCount;
+			while (await applied()) await migrateDatabase(scratch.url, undefined, "down", migrations);
 			expect((await client.query("SELECT to_regclass('practice_days') AS days")).rows[0].days).toBeNull();
 		} finally {
 			await client.end();

@@ -191,7 +191,7 @@ describe("what needs the teacher's attention", () => {
 		const other = await personIn(http, "teacher", "Trend Teacher", "Europe/Vienna");
 		const zone = "Pacific/Auckland";
 		const student = await linkedStudent("Ida Trend", zone, other);
-		const database = new pg.Client({ connectionString: inject("databaseUrl") });
+		const database = new pg.Client({ connectionString: testDatabaseUrl() });
 		await database.connect();
 		try {
 			const rollup = (daysAgo: number, time: string, metric: string, value: number) =>
