@@ -13,6 +13,7 @@ import { privacySchema } from "./0013-privacy";
 import { rosterReadsSchema } from "./0014-roster-reads";
 import { forumMediaSchema } from "./0015-forum-media";
 import { forumSearchSpeedSchema } from "./0016-forum-search-speed";
+import { rosterRollupsSchema } from "./0017-roster-rollups";
 import { eventOutboxesSchema } from "./0018-event-outboxes";
 
 /** In numeric order, which is the order of application; one that has shipped is never edited. */
@@ -31,5 +32,6 @@ export const migrations: Migration[] = [
 	rosterReadsSchema,
 	forumMediaSchema,
 	forumSearchSpeedSchema,
+	rosterRollupsSchema,
 	eventOutboxesSchema
 ];

@@ -79,6 +79,11 @@ async function seed(direct: pg.Client, teacherId: string): Promise<string[]> {
 		 FROM metric_analyses a CROSS JOIN unnest($1::text[], $2::text[]) AS m(key, unit)`,
 		[PRACTICE_METRIC_NAMES, units]
 	);
+	// The take's summary also on its analysis row, as the analytics service writes it (migration 0017).
+	await direct.query(
+		`UPDATE metric_analyses a SET summary = s.summary
+		 FROM (SELECT video_id, jsonb_object_agg(metric_key, metric_val) AS summary FROM metrics WHERE kind = 'summary' GROUP BY 1) s WHERE s.video_id = a.video_id`
+	);
 	await direct.query(
 		`INSERT INTO metric_rollups_hourly (student_id, hour_start, metric_key, recording_count, value_count, value_sum, value_min, value_max)
 		 SELECT student_id, date_trunc('hour', ts, 'UTC'), metric_key, count(*), count(metric_val), sum(metric_val), min(metric_val), max(metric_val)

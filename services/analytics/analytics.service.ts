@@ -284,27 +284,26 @@ export default function analyticsService(config: NodeConfig): ServiceSchema {
 					// The caller (the roster) decided who may see these students.
 					const [latestRows, trendRows] = await Promise.all([
 						this.queryAsSystem(
-							`SELECT w.student_id AS "studentId", a.video_id AS "videoId", a.session_id AS "sessionId", a.recorded_at AS "recordedAt",
-							        m.metric_key AS "metricKey", m.metric_val AS value
+							// The summary is carried by the index (migration 0017): one index-only probe per student.
+							`SELECT w.student_id AS "studentId", a.video_id AS "videoId", a.session_id AS "sessionId", a.recorded_at AS "recordedAt", a.summary
 							 FROM unnest(:studentIds::uuid[]) AS w(student_id)
-							 CROSS JOIN LATERAL (SELECT video_id, session_id, recorded_at FROM metric_analyses
-							                     WHERE student_id = w.student_id AND status = 'done' ORDER BY recorded_at DESC LIMIT 1) a
-							 LEFT JOIN metrics m ON m.student_id = w.student_id AND m.kind = 'summary' AND m.ts = a.recorded_at
-							  AND m.video_id = a.video_id AND m.metric_key = ANY(:metricKeys::text[])`,
-							{ studentIds, metricKeys }
-						) as Promise<Array<{ studentId: string; videoId: string; sessionId: string; recordedAt: Date; metricKey: string | null; value: number | null }>>,
+							 CROSS JOIN LATERAL (SELECT video_id, session_id, recorded_at, summary FROM metric_analyses
+							                     WHERE student_id = w.student_id AND status = 'done' ORDER BY recorded_at DESC LIMIT 1) a`,
+							{ studentIds }
+						) as Promise<Array<{ studentId: string; videoId: string; sessionId: string; recordedAt: Date; summary: Record<string, number | null> | null }>>,
 						this.queryAsSystem(
-							// Grouped inside the lateral sub-select: one index range scan per student (see sessions.practiceOfStudents).
-							`SELECT b.student_id AS "studentId", t.metric_key AS "metricKey", t.last7, t.previous7
+							// One index range scan per student and metric, one row per student: [last 7 days' mean, the 7 days' before].
+							`SELECT b.student_id AS "studentId", json_object_agg(k.metric_key, json_build_array(t.last7, t.previous7)) AS trends
 							 FROM unnest(:studentIds::uuid[], :previousFroms::timestamptz[], :lastFroms::timestamptz[], :untils::timestamptz[])
 							   AS b(student_id, previous_from, last_from, until)
+							 CROSS JOIN unnest(:metricKeys::text[]) AS k(metric_key)
 							 CROSS JOIN LATERAL (
-							   SELECT r.metric_key,
+							   SELECT
 							     sum(r.value_sum) FILTER (WHERE r.hour_start >= b.last_from) / NULLIF(sum(r.value_count) FILTER (WHERE r.hour_start >= b.last_from), 0) AS last7,
 							     sum(r.value_sum) FILTER (WHERE r.hour_start < b.last_from) / NULLIF(sum(r.value_count) FILTER (WHERE r.hour_start < b.last_from), 0) AS previous7
 							   FROM metric_rollups_hourly r
-							   WHERE r.student_id = b.student_id AND r.hour_start >= b.previous_from AND r.hour_start < b.until AND r.metric_key = ANY(:metricKeys::text[])
-							   GROUP BY r.metric_key) t`,
+							   WHERE r.student_id = b.student_id AND r.metric_key = k.metric_key AND r.hour_start >= b.previous_from AND r.hour_start < b.until) t
+							 GROUP BY b.student_id`,
 							{
 								studentIds,
 								metricKeys,
@@ -312,18 +311,24 @@ export default function analyticsService(config: NodeConfig): ServiceSchema {
 								lastFroms: localDayStarts(1 - TREND_WINDOW_DAYS),
 								untils: localDayStarts(1)
 							}
-						) as Promise<Array<{ studentId: string; metricKey: string; last7: number | null; previous7: number | null }>>
+						) as Promise<Array<{ studentId: string; trends: Record<string, [number | null, number | null]> }>>
 					]);
-					const overview: Record<string, StudentOverview> = Object.fromEntries(
-						students.map((student) => [student.studentId, { latest: null, trends: Object.fromEntries(metrics.map((name) => [name, { last7: null, previous7: null, delta: null }])) }])
-					);
-					for (const row of latestRows) {
-						const entry = overview[row.studentId]!;
-						entry.latest ??= { videoId: row.videoId, sessionId: row.sessionId, recordedAt: row.recordedAt.toISOString(), summary: Object.fromEntries(metrics.map((name) => [name, null])) };
-						if (row.metricKey) entry.latest.summary[row.metricKey] = row.value;
+					const overview: Record<string, StudentOverview> = {};
+					for (const { studentId } of students) overview[studentId] = { latest: null, trends: {} };
+					for (const { studentId, recordedAt, summary, ...take } of latestRows) {
+						overview[studentId]!.latest = {
+							...take,
+							recordedAt: recordedAt.toISOString(),
+							summary: Object.fromEntries(metrics.map((name) => [name, summary?.[name] ?? null]))
+						};
 					}
-					for (const { studentId, metricKey, last7, previous7 } of trendRows) {
-						overview[studentId]!.trends[metricKey] = { last7, previous7, delta: last7 !== null && previous7 !== null ? last7 - previous7 : null };
+					const trendsOf = new Map(trendRows.map((row) => [row.studentId, row.trends]));
+					for (const { studentId } of students) {
+						const trends = trendsOf.get(studentId);
+						for (const name of metrics) {
+							const [last7, previous7] = trends?.[name] ?? [null, null];
+							overview[studentId]!.trends[name] = { last7, previous7, delta: last7 !== null && previous7 !== null ? last7 - previous7 : null };
+						}
 					}
 					return overview;
 				}
@@ -483,9 +488,20 @@ export default function analyticsService(config: NodeConfig): ServiceSchema {
 				await this.asSystem(async (transaction: Transaction) => {
 					await replaceRecordingMetrics(this.sequelize, transaction, { ...job, recordedAt, analysis }, mode);
 					await this.sequelize.query(
-						`UPDATE metric_analyses SET status = 'done', analyser_version = $2, a4_hz = $3, duration_ms = $4, missing = $5,
+						// The summary also on the row (migration 0017): a roster reads each student's latest take from one index.
+						`UPDATE metric_analyses SET status = 'done', analyser_version = $2, a4_hz = $3, duration_ms = $4, missing = $5, summary = $6,
 						 error_code = NULL, error_message = NULL, updated_at = now() WHERE video_id = $1`,
-						{ bind: [job.videoId, analysis.analyserVersion, analysis.a4Hz, Math.round(analysis.durationMs), JSON.stringify(analysis.missing)], transaction }
+						{
+							bind: [
+								job.videoId,
+								analysis.analyserVersion,
+								analysis.a4Hz,
+								Math.round(analysis.durationMs),
+								JSON.stringify(analysis.missing),
+								JSON.stringify(Object.fromEntries(PRACTICE_METRIC_NAMES.map((name) => [name, analysis.metrics[name] ?? null])))
+							],
+							transaction
+						}
 					);
 				});
 			},

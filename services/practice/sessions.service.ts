@@ -85,6 +85,24 @@ export interface StudentPracticeDay {
 	sessions: number;
 }
 
+/** Many students' practice (a roster): days in each one's window, when each last practised, and their streaks. */
+export interface StudentsPractice {
+	days: StudentPracticeDay[];
+	lastPracticeAt: Record<string, string>;
+	/** Consecutive practice days ending on the student's `to`, or on the day before when nothing is logged on `to` yet. */
+	streakDays: Record<string, number>;
+}
+
+/** One student's row of the practice-days read (see practiceFromDays). */
+interface PracticeSummaryRow {
+	studentId: string;
+	/** False when the student's days are not (yet) cut in the zone asked for: nothing else is read then. */
+	ready: boolean;
+	lastPracticeAt: Date | null;
+	streakDays: number | null;
+	days: Array<Omit<StudentPracticeDay, "studentId">> | null;
+}
+
 const calendarDate = { type: "string", pattern: /^\d{4}-\d{2}-\d{2}$/ };
 
 const SESSION_FIELDS = `s.id, s.student_id AS "studentId", s.focus, s.start_ts AS "startedAt", s.end_ts AS "endedAt",
@@ -122,7 +140,32 @@ function defineModels(sequelize: Sequelize) {
 		},
 		{ tableName: "practice_sessions" }
 	);
-	return { primary: PracticeSession };
+	// Kept by triggers on practice_sessions (migration 0017); the service only reads them, rebuilds them and purges them.
+	const PracticeDayZone = sequelize.define(
+		"PracticeDayZone",
+		{
+			studentId: { type: DataTypes.UUID, primaryKey: true },
+			timezone: { type: DataTypes.TEXT, allowNull: false },
+			lastStartedAt: { type: DataTypes.DATE },
+			runEnd: { type: DataTypes.DATEONLY },
+			runDays: { type: DataTypes.INTEGER, allowNull: false },
+			builtAt: { type: DataTypes.DATE, allowNull: false }
+		},
+		{ tableName: "practice_day_zones", timestamps: false }
+	);
+	const PracticeDay = sequelize.define(
+		"PracticeDay",
+		{
+			studentId: { type: DataTypes.UUID, primaryKey: true },
+			localDate: { type: DataTypes.DATEONLY, primaryKey: true },
+			focus: { type: DataTypes.ENUM(...PRACTICE_FOCUSES), primaryKey: true },
+			practisedSeconds: { type: DataTypes.DECIMAL, allowNull: false },
+			sessions: { type: DataTypes.INTEGER, allowNull: false },
+			lastStartedAt: { type: DataTypes.DATE, allowNull: false }
+		},
+		{ tableName: "practice_days", timestamps: false }
+	);
+	return { primary: PracticeSession, practiceDayZone: PracticeDayZone, practiceDay: PracticeDay };
 }
 
 const sessionFieldParams = {
@@ -360,29 +403,33 @@ export default function sessionsService(): ServiceSchema {
 
 			/**
 			 * Many students at once (a teacher's roster): practice minutes per local day and focus, each
-			 * student in their own zone and window, in one statement; and, unless `lastPractice` is
-			 * false (a look further back), when each last practised.
+			 * student in their own zone and window, when each last practised and their streak ending on
+			 * `to`, in one statement over the days kept per student (migration 0017). Students whose days
+			 * are not cut in the zone asked for (none kept yet, or the zone changed) have them rebuilt
+			 * first, and are read again.
 			 */
 			practiceOfStudents: {
 				visibility: "public",
 				idempotent: true,
-				params: { students: studentBatchRule({ from: calendarDate, to: calendarDate }), lastPractice: { type: "boolean", optional: true, default: true } },
-				async handler(
-					ctx: Context<{ students: StudentWindow[]; lastPractice: boolean }>
-				): Promise<{ days: StudentPracticeDay[]; lastPracticeAt: Record<string, string> }> {
-					const { students, lastPractice } = ctx.params;
-					if (students.length === 0) return { days: [], lastPracticeAt: {} };
+				params: { students: studentBatchRule({ from: calendarDate, to: calendarDate }) },
+				async handler(ctx: Context<{ students: StudentWindow[] }>): Promise<StudentsPractice> {
+					const { students } = ctx.params;
+					const practice: StudentsPractice = { days: [], lastPracticeAt: {}, streakDays: {} };
+					if (students.length === 0) return practice;
 					// The caller decided who may see these figures; this is the service's own read.
-					const [days, latest] = await Promise.all([
-						this.practiceDaysOf(students),
-						lastPractice ? this.queryAsSystem(
-							`SELECT w.student_id AS "studentId", l.start_ts AS "startedAt" FROM unnest(:studentIds::uuid[]) AS w(student_id)
-							 CROSS JOIN LATERAL (SELECT s.start_ts FROM practice_sessions s WHERE s.student_id = w.student_id AND s.deleted_at IS NULL
-							                     ORDER BY s.start_ts DESC LIMIT 1) l`,
-							{ studentIds: sqlArray(students.map((student) => student.studentId)) }
-						) as Promise<Array<{ studentId: string; startedAt: Date }>> : []
-					]);
-					return { days, lastPracticeAt: Object.fromEntries(latest.map((row) => [row.studentId, row.startedAt.toISOString()])) };
+					let rows: PracticeSummaryRow[] = await this.practiceFromDays(students);
+					const stale = new Set(rows.filter((row) => !row.ready).map((row) => row.studentId));
+					if (stale.size > 0) {
+						const rebuilt = students.filter((student) => stale.has(student.studentId));
+						await this.rebuildPracticeDays(rebuilt);
+						rows = [...rows.filter((row) => row.ready), ...(await this.practiceFromDays(rebuilt))];
+					}
+					for (const { studentId, lastPracticeAt, streakDays, days } of rows) {
+						if (lastPracticeAt) practice.lastPracticeAt[studentId] = lastPracticeAt.toISOString();
+						practice.streakDays[studentId] = streakDays ?? 0;
+						for (const day of days ?? []) practice.days.push({ studentId, ...day });
+					}
+					return practice;
 				}
 			}
 		},
@@ -395,13 +442,20 @@ export default function sessionsService(): ServiceSchema {
 						"SELECT st.session_id AS \"sessionId\", st.tag_id AS \"tagId\" FROM session_tags st JOIN practice_sessions s ON s.id = st.session_id WHERE s.student_id = :userId",
 						{ replacements: { userId }, type: QueryTypes.SELECT, transaction }
 					);
-					return { tables: { practice_sessions: sessions, session_tags: sessionTags } };
+					const { practiceDayZone, practiceDay } = this.models;
+					const [dayZones, days] = await Promise.all(
+						[practiceDayZone, practiceDay].map((model) => model.findAll({ where: { studentId: userId }, raw: true, transaction }))
+					);
+					return { tables: { practice_sessions: sessions, session_tags: sessionTags, practice_day_zones: dayZones, practice_days: days } };
 				});
 			},
 
-			/** Every session of the student, deleted ones included; their tags go with them (ON DELETE CASCADE). */
+			/** Every session of the student, deleted ones included; their tags go with them, their days with their zone (ON DELETE CASCADE). */
 			async purgePersonalData({ userId }: { userId: string }): Promise<void> {
-				await this.asSystem((transaction: Transaction) => this.models.primary.destroy({ where: { studentId: userId }, transaction }));
+				await this.asSystem(async (transaction: Transaction) => {
+					await this.models.primary.destroy({ where: { studentId: userId }, transaction });
+					await this.models.practiceDayZone.destroy({ where: { studentId: userId }, transaction });
+				});
 			},
 
 			async findEntity(ctx: SessionContext<{ id: string }>): Promise<SessionRow> {
@@ -508,6 +562,55 @@ export default function sessionsService(): ServiceSchema {
 						untils: sqlArray(spans.map((span) => span.until))
 					}
 				);
+			},
+
+			/**
+			 * One statement over the kept days: each student's days in [from, to], their last practice and
+			 * their streak ending on `to` (or the day before). The streak is the run kept beside the days
+			 * when it ends on one of those two, none when it ended earlier; only for a `to` before the
+			 * latest day practised (a look into the past) does it walk back, one index probe per day.
+			 * Nothing is read for a student whose days are cut in another zone than the one asked for.
+			 * Raw SQL: lateral and recursive reads. A date computed from a row (`day - 1`) is fenced off
+			 * in its own sub-select (OFFSET 0): a non-leak-proof expression in a condition would be kept
+			 * behind the row-level-security filter, turning each probe into a scan of every day.
+			 */
+			async practiceFromDays(students: StudentWindow[]): Promise<PracticeSummaryRow[]> {
+				return this.queryAsSystem(
+					`SELECT w.student_id AS "studentId", z.student_id IS NOT NULL AS ready, z.last_started_at AS "lastPracticeAt", d.days,
+					   CASE WHEN z.run_end IS NULL THEN 0
+					        WHEN z.run_end > w.to_date THEN (
+					          WITH RECURSIVE run(day) AS (
+					            SELECT start.day FROM (SELECT CASE WHEN EXISTS (SELECT 1 FROM practice_days p WHERE p.student_id = z.student_id AND p.local_date = w.to_date)
+					                                                THEN w.to_date ELSE w.to_date - 1 END AS day OFFSET 0) start
+					            WHERE EXISTS (SELECT 1 FROM practice_days p WHERE p.student_id = z.student_id AND p.local_date = start.day)
+					            UNION ALL
+					            SELECT earlier.day FROM run CROSS JOIN LATERAL (SELECT run.day - 1 AS day OFFSET 0) earlier
+					            WHERE EXISTS (SELECT 1 FROM practice_days p WHERE p.student_id = z.student_id AND p.local_date = earlier.day)
+					          ) SELECT count(*)::int FROM run)
+					        WHEN z.run_end >= w.to_date - 1 THEN z.run_days
+					        ELSE 0 END AS "streakDays"
+					 FROM unnest(:studentIds::uuid[], :timezones::text[], :froms::date[], :tos::date[]) AS w(student_id, timezone, from_date, to_date)
+					 LEFT JOIN practice_day_zones z ON z.student_id = w.student_id AND z.timezone = w.timezone
+					 LEFT JOIN LATERAL (
+					   SELECT json_agg(json_build_object('date', p.local_date, 'focus', p.focus, 'minutes', round(p.practised_seconds / 60)::int, 'sessions', p.sessions)
+					                   ORDER BY p.local_date, p.focus) AS days
+					   FROM practice_days p WHERE p.student_id = z.student_id AND p.local_date BETWEEN w.from_date AND w.to_date) d ON true`,
+					{
+						studentIds: sqlArray(students.map((student) => student.studentId)),
+						timezones: sqlArray(students.map((student) => student.timezone)),
+						froms: sqlArray(students.map((student) => student.from)),
+						tos: sqlArray(students.map((student) => student.to))
+					}
+				);
+			},
+
+			/** Each student's days cut anew in their zone, from their sessions (migration 0017); in id order, as the triggers lock. */
+			async rebuildPracticeDays(students: Array<{ studentId: string; timezone: string }>): Promise<void> {
+				const ordered = [...students].sort((a, b) => (a.studentId < b.studentId ? -1 : 1));
+				await this.queryAsSystem("SELECT FROM unnest(:studentIds::uuid[], :timezones::text[]) AS s(id, timezone), etude_rebuild_practice_days(s.id, s.timezone)", {
+					studentIds: sqlArray(ordered.map((student) => student.studentId)),
+					timezones: sqlArray(ordered.map((student) => student.timezone))
+				});
 			},
 
 			async countSessions(actor: PersonActor, studentId: string, conditions: string[], params: Record<string, unknown>): Promise<number> {

@@ -310,15 +310,11 @@ export default function assignmentsService(): ServiceSchema {
 					if (students.length === 0) return {};
 					const { primary: Assignment } = this.models as AssignmentModels;
 					// The caller decided these students are the teacher's.
-					const rows = (await this.asSystem((transaction: Transaction) =>
-						Assignment.findAll({
-							where: { teacherId, studentId: { [Op.in]: students.map((student) => student.studentId) }, doneAt: null },
-							attributes: ["id", "studentId", "title", "dueDate"],
-							order: [["dueDate", "ASC"]],
-							raw: true,
-							transaction
-						})
-					)) as unknown as Array<Pick<AssignmentRow, "id" | "studentId" | "title" | "dueDate">>;
+					const rows: Array<Pick<AssignmentRow, "id" | "studentId" | "title" | "dueDate">> = await this.findAllAs(this.systemActor(), Assignment, {
+						where: { teacherId, studentId: { [Op.in]: students.map((student) => student.studentId) }, doneAt: null },
+						attributes: ["id", "studentId", "title", "dueDate"],
+						order: [["dueDate", "ASC"]]
+					});
 					const zones = new Map(students.map((student) => [student.studentId, student.timezone]));
 					const result: Record<string, OpenAssignments> = Object.fromEntries(students.map((student) => [student.studentId, { open: 0, overdue: [] }]));
 					const now = Date.now();

@@ -159,9 +159,7 @@ export default function goalsService(): ServiceSchema {
 					if (ctx.params.studentIds.length === 0) return [];
 					const { primary: Goal } = this.models as GoalModels;
 					// The caller decided these students are the teacher's.
-					return (await this.asSystem((transaction: Transaction) =>
-						Goal.findAll({ where: { teacherId: ctx.params.teacherId, studentId: { [Op.in]: ctx.params.studentIds } }, raw: true, transaction })
-					)) as unknown as GoalRow[];
+					return this.findAllAs(this.systemActor(), Goal, { where: { teacherId: ctx.params.teacherId, studentId: { [Op.in]: ctx.params.studentIds } } });
 				}
 			}
 		},

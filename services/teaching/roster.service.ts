@@ -1,12 +1,13 @@
 import type { Context, ServiceSchema } from "moleculer";
 import type { EtudeMeta } from "../../lib/actor";
 import type { StudentOverview } from "../analytics/analytics.service";
-import { addDays, daysBetween, practiceStreakDays } from "../analytics/practice-days";
+import { daysBetween } from "../analytics/practice-days";
 import type { PersonProfile } from "../auth.service";
 import type { FailedRecording } from "../media/media.service";
-import type { StudentPracticeDay } from "../practice/sessions.service";
+import type { StudentPracticeDay, StudentsPractice } from "../practice/sessions.service";
 import type { OpenAssignments } from "./assignments.service";
 import { goalWithProgress, type GoalRow, type GoalWithProgress } from "./goals.service";
+import { memoizeStrings } from "../../lib/memo";
 import { datesEndingOn, isoWeekOf, localToday } from "./weeks";
 
 /** The measurements a teacher scans first, and which way is better. Vibrato extent is a matter of style: shown, never flagged. */
@@ -20,13 +21,11 @@ const HEADLINE_METRICS = [
 type HeadlineMetric = (typeof HEADLINE_METRICS)[number]["name"];
 const HEADLINE_NAMES = HEADLINE_METRICS.map((metric) => metric.name);
 
+/** The heat-map's days, which also hold this ISO week (it began at most six days ago). */
 const HEATMAP_DAYS = 7;
-/**
- * Local days fetched at first: the heat-map, the week and most streaks. A longer streak fetches
- * further back, for the students still counting only, each time twice as far as all before: a
- * long streak costs few round trips, and a streak of three weeks does not fetch a year.
- */
-const PRACTICE_WINDOW_DAYS = 14;
+// A roster's students share a few todays: their dates and weeks are worked out once each.
+const heatmapDates = memoizeStrings((today: string) => datesEndingOn(today, HEATMAP_DAYS), 1000);
+const weekOf = memoizeStrings(isoWeekOf, 1000);
 const NO_PRACTICE_ALERT_DAYS = 3;
 const FAILURE_LOOKBACK_MS = 14 * 24 * 3_600_000;
 /** A week-over-week change the wrong way by more than this share of the previous week's value. */
@@ -61,11 +60,6 @@ export interface RosterEntry {
 	needsAttention: Attention[];
 }
 
-interface StudentPractice {
-	days: StudentPracticeDay[];
-	lastPracticeAt: Record<string, string>;
-}
-
 interface StudentFacts {
 	student: PersonProfile;
 	today: string;
@@ -92,7 +86,11 @@ function plural(count: number, word: string): string {
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
 	const groups = new Map<string, T[]>();
-	for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+	for (const item of items) {
+		const group = groups.get(key(item));
+		if (group) group.push(item);
+		else groups.set(key(item), [item]);
+	}
 	return groups;
 }
 
@@ -110,7 +108,7 @@ function rosterEntry(facts: StudentFacts, teacherName: string): RosterEntry {
 	const { student, today, days, overview, goal, assignments } = facts;
 	const minutesOn = new Map<string, number>();
 	for (const day of days) minutesOn.set(day.date, (minutesOn.get(day.date) ?? 0) + day.minutes);
-	const week = isoWeekOf(today);
+	const week = weekOf(today);
 	const weekDays = days.filter((day) => day.date >= week.weekStart && day.date <= today);
 	const goalView = goal ? goalWithProgress(goal, teacherName, days, today) : null;
 
@@ -141,7 +139,7 @@ function rosterEntry(facts: StudentFacts, teacherName: string): RosterEntry {
 		name: student.name,
 		timezone: student.timezone,
 		today,
-		heatmap: datesEndingOn(today, HEATMAP_DAYS).map((date) => ({ date, minutes: minutesOn.get(date) ?? 0 })),
+		heatmap: heatmapDates(today).map((date) => ({ date, minutes: minutesOn.get(date) ?? 0 })),
 		streakDays: facts.streakDays,
 		lastPracticeAt: facts.lastPracticeAt,
 		thisWeek: {
@@ -189,12 +187,19 @@ export default function rosterService(): ServiceSchema {
 					const students: PersonProfile[] = await ctx.call("auth.linkedStudents", { teacherId: teacher.id });
 					if (students.length === 0) return [];
 					const now = new Date();
-					const todays = new Map(students.map((student) => [student.id, localToday(student.timezone, now)]));
+					const todayIn = new Map<string, string>();
+					for (const { timezone } of students) if (!todayIn.has(timezone)) todayIn.set(timezone, localToday(timezone, now));
+					const todays = new Map(students.map((student) => [student.id, todayIn.get(student.timezone)!]));
 					const studentIds = students.map((student) => student.id);
 					const zoned = students.map((student) => ({ studentId: student.id, timezone: student.timezone }));
 
 					const [practice, overviews, failures, goals, assignments] = await Promise.all([
-						this.practiceOf(ctx, students, todays, (today: string) => ({ from: addDays(today, -(PRACTICE_WINDOW_DAYS - 1)), to: today }), true) as Promise<StudentPractice>,
+						ctx.call("sessions.practiceOfStudents", {
+							students: zoned.map((student) => {
+								const today = todays.get(student.studentId)!;
+								return { ...student, from: heatmapDates(today)[0]!, to: today };
+							})
+						}) as Promise<StudentsPractice>,
 						ctx.call("analytics.overviewOfStudents", {
 							students: zoned.map((student) => ({ ...student, today: todays.get(student.studentId)! })),
 							metrics: HEADLINE_NAMES
@@ -203,7 +208,6 @@ export default function rosterService(): ServiceSchema {
 						ctx.call("goals.ofTeacher", { teacherId: teacher.id, studentIds }) as Promise<GoalRow[]>,
 						ctx.call("assignments.openOfTeacher", { teacherId: teacher.id, students: zoned }) as Promise<Record<string, OpenAssignments>>
 					]);
-					const streaks = await this.streaksOf(ctx, students, todays, practice.days);
 					const daysByStudent = groupBy(practice.days, (day) => day.studentId);
 					const failuresByStudent = groupBy(failures, (failure) => failure.studentId);
 					const goalsByStudent = new Map(goals.map((goal) => [goal.studentId, goal]));
@@ -214,7 +218,7 @@ export default function rosterService(): ServiceSchema {
 								student,
 								today: todays.get(student.id)!,
 								days: daysByStudent.get(student.id) ?? [],
-								streakDays: streaks.get(student.id) ?? 0,
+								streakDays: practice.streakDays[student.id] ?? 0,
 								lastPracticeAt: practice.lastPracticeAt[student.id] ?? null,
 								overview: overviews[student.id],
 								failures: failuresByStudent.get(student.id) ?? [],
@@ -228,53 +232,6 @@ export default function rosterService(): ServiceSchema {
 						(a, b) => Number(b.needsAttention.length > 0) - Number(a.needsAttention.length > 0) || a.name.localeCompare(b.name) || a.id.localeCompare(b.id)
 					);
 				}
-			}
-		},
-
-		methods: {
-			async practiceOf(
-				ctx: Context,
-				students: PersonProfile[],
-				todays: Map<string, string>,
-				window: (today: string) => { from: string; to: string },
-				lastPractice: boolean
-			): Promise<StudentPractice> {
-				return ctx.call("sessions.practiceOfStudents", {
-					students: students.map((student) => ({ studentId: student.id, timezone: student.timezone, ...window(todays.get(student.id)!) })),
-					lastPractice
-				});
-			},
-
-			/**
-			 * Streaks from the first window; the students whose streak reaches back to its start are
-			 * asked about the days before, together, until every streak has ended.
-			 */
-			async streaksOf(ctx: Context, students: PersonProfile[], todays: Map<string, string>, firstDays: StudentPracticeDay[]): Promise<Map<string, number>> {
-				const dates = new Map(students.map((student) => [student.id, new Set<string>()]));
-				for (const day of firstDays) dates.get(day.studentId)!.add(day.date);
-				const streaks = new Map<string, number>();
-				let fetchedDays = PRACTICE_WINDOW_DAYS;
-				let open = students;
-				while (open.length > 0) {
-					const stillRunning: PersonProfile[] = [];
-					for (const student of open) {
-						const streak = practiceStreakDays(dates.get(student.id)!, todays.get(student.id)!);
-						streaks.set(student.id, streak);
-						if (streak >= fetchedDays - 1) stillRunning.push(student);
-					}
-					if (stillRunning.length === 0) break;
-					const earlierEnd = fetchedDays;
-					const earlier: StudentPractice = await this.practiceOf(ctx, stillRunning, todays, (today: string) => ({
-						from: addDays(today, -(2 * earlierEnd - 1)),
-						to: addDays(today, -earlierEnd)
-					}), false);
-					fetchedDays *= 2;
-					for (const day of earlier.days) dates.get(day.studentId)!.add(day.date);
-					const found = new Set(earlier.days.map((day) => day.studentId));
-					// Nothing earlier at all: the streak is what was counted.
-					open = stillRunning.filter((student) => found.has(student.id));
-				}
-				return streaks;
 			}
 		}
 	};

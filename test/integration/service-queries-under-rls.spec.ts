@@ -1,3 +1,4 @@
+import pg from "pg";
 import { QueryTypes, type Sequelize } from "sequelize";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { databaseOf } from "../../lib/db/connection";
@@ -47,5 +48,42 @@ describe("every service query runs under row-level security", () => {
 			const [result] = await sequelize.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`, { type: QueryTypes.SELECT });
 			expect(result!.n, table).toBe(0);
 		}
+	});
+
+	it("reads a model in one round trip under the actor named: their rows only, attributes by name, in the order asked", async () => {
+		const http = httpClient(api.baseUrl);
+		const [student, other] = await Promise.all([http.register("student"), http.register("student")]);
+		for (const startedAt of ["2026-11-21T17:00:00.000Z", "2026-11-20T17:00:00.000Z"]) {
+			const created = await http.request("POST", "/api/sessions", {
+				token: student.token,
+				body: { focus: "scales", startedAt, endedAt: new Date(Date.parse(startedAt) + 600_000).toISOString() }
+			});
+			expect(created.status).toBe(201);
+		}
+		const sessions = api.node.broker.getLocalService("sessions") as unknown as {
+			models: { primary: unknown };
+			findAllAs(actor: object, model: unknown, options: object): Promise<Array<Record<string, unknown>>>;
+		};
+		const read = (userId: string) =>
+			sessions.findAllAs({ userId, readableStudentIds: [] }, sessions.models.primary, { attributes: ["id", "studentId", "startedAt"], order: [["startedAt", "ASC"]] });
+		const own = await read(student.id);
+		expect(own.map((row) => ({ studentId: row.studentId, startedAt: (row.startedAt as Date).toISOString() }))).toEqual([
+			{ studentId: student.id, startedAt: "2026-11-20T17:00:00.000Z" },
+			{ studentId: student.id, startedAt: "2026-11-21T17:00:00.000Z" }
+		]);
+		expect(await read(other.id)).toEqual([]);
+		// One statement to the server: no transaction around it.
+		const query = pg.Client.prototype.query;
+		let sent = 0;
+		pg.Client.prototype.query = function countingQuery(this: pg.Client, ...args: unknown[]) {
+			sent++;
+			return (query as (...callArgs: unknown[]) => unknown).apply(this, args);
+		} as typeof query;
+		try {
+			await read(student.id);
+		} finally {
+			pg.Client.prototype.query = query;
+		}
+		expect(sent).toBe(1);
 	});
 });

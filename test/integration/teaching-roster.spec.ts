@@ -1,3 +1,4 @@
+import pg from "pg";
 import { Temporal } from "temporal-polyfill";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { databaseOf } from "../../lib/db/connection";
@@ -184,6 +185,37 @@ describe("what needs the teacher's attention", () => {
 		} finally {
 			await rm(workDir, { recursive: true, force: true });
 		}
+	});
+
+	it("compares each headline metric's mean over the student's last 7 local days with the 7 before, and flags the one that got worse", async () => {
+		const other = await personIn(http, "teacher", "Trend Teacher", "Europe/Vienna");
+		const zone = "Pacific/Auckland";
+		const student = await linkedStudent("Ida Trend", zone, other);
+		const database = new pg.Client({ connectionString: testDatabaseUrl() });
+		await database.connect();
+		try {
+			const rollup = (daysAgo: number, time: string, metric: string, value: number) =>
+				database.query(
+					`INSERT INTO metric_rollups_hourly (student_id, hour_start, metric_key, recording_count, value_count, value_sum, value_min, value_max)
+					 VALUES ($1, date_trunc('hour', $2::timestamptz), $3, 1, 1, $4, $4, $4)`,
+					[student.id, localInstant(zone, daysAgo, time).toISOString(), metric, value]
+				);
+			// Tempo steadiness (lower is better) doubled; dynamic range (higher is better) grew; the day before the fortnight counts for neither.
+			await rollup(13, "00:30", "tempoCv", 0.1);
+			await rollup(8, "12:00", "tempoCv", 0.1);
+			await rollup(1, "12:00", "tempoCv", 0.2);
+			await rollup(6, "00:30", "tempoCv", 0.2);
+			await rollup(14, "12:00", "tempoCv", 9);
+			await rollup(10, "18:00", "dynamicRangeDb", 20);
+			await rollup(2, "18:00", "dynamicRangeDb", 30);
+		} finally {
+			await database.end();
+		}
+		const [entry] = await roster(other);
+		expect(entry!.latestRecording).toBeNull();
+		expect(entry!.needsAttention.filter((reason: { code: string }) => reason.code === "metric_worse")).toEqual([
+			{ code: "metric_worse", message: "tempo steadiness got worse this week", metric: "tempoCv", change: expect.closeTo(0.1, 9) }
+		]);
 	});
 
 	it("reads the same number of statements for two students as for six: no query per student", async () => {
