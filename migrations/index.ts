@@ -14,6 +14,7 @@ import { rosterReadsSchema } from "./0014-roster-reads";
 import { forumMediaSchema } from "./0015-forum-media";
 import { forumSearchSpeedSchema } from "./0016-forum-search-speed";
 import { eventOutboxesSchema } from "./0018-event-outboxes";
+import { metricsIngestIndexesSchema } from "./0019-metrics-ingest-indexes";
 
 /** In numeric order, which is the order of application; one that has shipped is never edited. */
 export const migrations: Migration[] = [
@@ -31,5 +32,6 @@ export const migrations: Migration[] = [
 	rosterReadsSchema,
 	forumMediaSchema,
 	forumSearchSpeedSchema,
-	eventOutboxesSchema
+	eventOutboxesSchema,
+	metricsIngestIndexesSchema
 ];
