@@ -15,6 +15,7 @@ import { forumMediaSchema } from "./0015-forum-media";
 import { forumSearchSpeedSchema } from "./0016-forum-search-speed";
 import { rosterRollupsSchema } from "./0017-roster-rollups";
 import { eventOutboxesSchema } from "./0018-event-outboxes";
+import { metricsIngestIndexesSchema } from "./0019-metrics-ingest-indexes";
 
 /** In numeric order, which is the order of application; one that has shipped is never edited. */
 export const migrations: Migration[] = [
@@ -33,5 +34,6 @@ export const migrations: Migration[] = [
 	forumMediaSchema,
 	forumSearchSpeedSchema,
 	rosterRollupsSchema,
-	eventOutboxesSchema
+	eventOutboxesSchema,
+	metricsIngestIndexesSchema
 ];

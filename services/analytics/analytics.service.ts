@@ -485,25 +485,20 @@ export default function analyticsService(config: NodeConfig): ServiceSchema {
 				const partitions = await ensureMonthPartitions(this.sequelize, span.from, span.to);
 				// No DATABASE_URL: the embedded PGlite server, which cannot take COPY.
 				const mode: MetricWriteMode = config.databaseUrl ? { via: "copy", partitions } : { via: "insert" };
-				await this.asSystem(async (transaction: Transaction) => {
-					await replaceRecordingMetrics(this.sequelize, transaction, { ...job, recordedAt, analysis }, mode);
-					await this.sequelize.query(
-						// The summary also on the row (migration 0017): a roster reads each student's latest take from one index.
-						`UPDATE metric_analyses SET status = 'done', analyser_version = $2, a4_hz = $3, duration_ms = $4, missing = $5, summary = $6,
-						 error_code = NULL, error_message = NULL, updated_at = now() WHERE video_id = $1`,
-						{
-							bind: [
-								job.videoId,
-								analysis.analyserVersion,
-								analysis.a4Hz,
-								Math.round(analysis.durationMs),
-								JSON.stringify(analysis.missing),
-								JSON.stringify(Object.fromEntries(PRACTICE_METRIC_NAMES.map((name) => [name, analysis.metrics[name] ?? null])))
-							],
-							transaction
-						}
-					);
-				});
+				const markDone = {
+					// The summary also on the row (migration 0017): a roster reads each student's latest take from one index.
+					sql: `UPDATE metric_analyses SET status = 'done', analyser_version = :analyserVersion, a4_hz = :a4Hz, duration_ms = :durationMs, missing = :missing,
+					      summary = :summary, error_code = NULL, error_message = NULL, updated_at = now() WHERE video_id = :doneVideoId`,
+					replacements: {
+						doneVideoId: job.videoId,
+						analyserVersion: analysis.analyserVersion,
+						a4Hz: analysis.a4Hz,
+						durationMs: Math.round(analysis.durationMs),
+						missing: JSON.stringify(analysis.missing),
+						summary: JSON.stringify(Object.fromEntries(PRACTICE_METRIC_NAMES.map((name) => [name, analysis.metrics[name] ?? null])))
+					}
+				};
+				await this.asSystem((transaction: Transaction) => replaceRecordingMetrics(this.sequelize, transaction, { ...job, recordedAt, analysis }, mode, markDone));
 			},
 
 			/** A finished analysis stays readable while a redelivered message is analysed again. */

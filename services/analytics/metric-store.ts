@@ -110,21 +110,37 @@ export function recordingSpan(recordedAt: Date, durationMs: number): { from: Dat
 	return { from: recordedAt, to: new Date(recordedAt.getTime() + Math.max(0, durationMs) + 1000) };
 }
 
+/** A statement of the caller's that belongs to the same transaction, sent in an existing round trip. */
+export interface AccompanyingStatement {
+	/** Returns no rows; `:name` replacements only (it travels in a multi-statement query). */
+	sql: string;
+	replacements: Record<string, unknown>;
+}
+
 /**
  * Replaces every point of one recording and recomputes the hourly rollups it touches, inside the
  * caller's transaction: a redelivered message rewrites the same rows instead of adding more.
- * Partitions must exist first (ensureMonthPartitions), outside the transaction.
+ * Partitions must exist first (ensureMonthPartitions), outside the transaction. `alongside`
+ * (the caller's own write, e.g. marking the analysis done) rides with the lock: one round trip
+ * fewer per recording, and under load each round trip costs a scheduler wait on both sides.
  */
-export async function replaceRecordingMetrics(sequelize: Sequelize, transaction: Transaction, recording: RecordingMetrics, mode: MetricWriteMode): Promise<void> {
+export async function replaceRecordingMetrics(
+	sequelize: Sequelize,
+	transaction: Transaction,
+	recording: RecordingMetrics,
+	mode: MetricWriteMode,
+	alongside?: AccompanyingStatement
+): Promise<void> {
 	const { videoId, studentId, recordedAt } = recording;
 	// Rollups are recomputed from the student's rows, so two recordings of one student in the same hour must not interleave.
 	// The lock leads the round trip as a statement of its own: the DELETE after it then reads a snapshot taken once the
 	// lock is held, so it sees the rows of a delivery of the same recording that committed while this one waited.
 	const previous: Array<{ hourStart: Date | null }> = await sequelize.query(
 		`SELECT NULL::timestamptz AS "hourStart" FROM pg_advisory_xact_lock(hashtextextended(:studentId, 0));
+		 ${alongside ? `${alongside.sql};` : ""}
 		 WITH removed AS (DELETE FROM metrics WHERE video_id = :videoId RETURNING ts, kind)
 		 SELECT DISTINCT date_trunc('hour', ts, 'UTC') AS "hourStart" FROM removed WHERE kind = 'summary'`,
-		{ replacements: { studentId, videoId }, type: QueryTypes.SELECT, transaction }
+		{ replacements: { ...alongside?.replacements, studentId, videoId }, type: QueryTypes.SELECT, transaction }
 	);
 	if (mode.via === "copy") await copyRecordingMetrics(transaction, recording, mode.partitions);
 	else await insertRecordingMetrics(sequelize, transaction, recording);
