@@ -36,6 +36,11 @@ export interface ObjectStorage {
 	 * Streams are read one part at a time (S3 multipart beyond one part), so memory does not grow with size.
 	 */
 	put(key: string, body: Buffer | Readable, options?: PutObjectOptions): Promise<void>;
+	/**
+	 * Stores a local file's bytes under `key`, like `put`. The local disk copies it in the file
+	 * system without passing the bytes through JavaScript, so a busy event loop does not slow it.
+	 */
+	putFile(key: string, filePath: string, options?: PutObjectOptions): Promise<void>;
 	/** Rejects with ObjectNotFoundError (ERR_OBJECT_NOT_FOUND) when there is no such object. */
 	get(key: string): Promise<Readable>;
 	/** Bytes `start` to `end` (both included) of the object; the range must lie within it. */

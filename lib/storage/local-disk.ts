@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -49,13 +49,22 @@ export class LocalDiskObjectStorage implements ObjectStorage {
 	}
 
 	async put(key: string, body: Buffer | Readable, options: PutObjectOptions = {}): Promise<void> {
+		// The pipeline must own the body before the first await, or an early body error would go unhandled.
+		await this.store(key, options, (tempPath) => pipeline(Buffer.isBuffer(body) ? Readable.from([body]) : body, createWriteStream(tempPath)));
+	}
+
+	async putFile(key: string, filePath: string, options: PutObjectOptions = {}): Promise<void> {
+		await this.store(key, options, (tempPath) => copyFile(filePath, tempPath));
+	}
+
+	/** Writes the bytes to a temporary file (`write`), makes them durable, then puts them in place at once. */
+	private async store(key: string, options: PutObjectOptions, write: (tempPath: string) => Promise<void>): Promise<void> {
 		const objectPath = this.objectPath(key);
 		const metadataPath = this.metadataPath(key);
 		const tempPath = path.join(this.rootDir, TEMP_DIR, randomUUID());
 		const metadata: StoredMetadata = { contentType: options.contentType ?? DEFAULT_CONTENT_TYPE };
 		try {
-			// The pipeline must own the body before the first await, or an early body error would go unhandled.
-			await pipeline(Buffer.isBuffer(body) ? Readable.from([body]) : body, createWriteStream(tempPath));
+			await write(tempPath);
 			await flushToDisk(tempPath);
 			await mkdir(path.dirname(metadataPath), { recursive: true });
 			await writeFile(metadataPath, JSON.stringify(metadata));

@@ -1,6 +1,10 @@
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { createWriteStream } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newObjectKey, newObjectPrefix, type ObjectStorage } from "./index";
 
@@ -76,6 +80,22 @@ export function describeObjectStorageContract(backendName: string, startBackend:
 			expect(stored.length).toBe(12 * 1024 * 1024 + 123);
 			expect(createHash("sha256").update(stored).digest("hex")).toBe(sha256);
 			expect((await storage.stat(key)).contentType).toBe("video/mp4");
+		});
+
+		it("stores a local file's bytes and content type", async () => {
+			const key = newObjectKey("contract", "from-file.bin");
+			const directory = await mkdtemp(path.join(os.tmpdir(), "etude-contract-"));
+			try {
+				const { stream, sha256 } = patternStream(9 * 1024 * 1024 + 7);
+				const file = path.join(directory, "take.bin");
+				await pipeline(stream, createWriteStream(file));
+				await storage.putFile(key, file, { contentType: "video/mp2t" });
+				expect(createHash("sha256").update(await readAll(await storage.get(key))).digest("hex")).toBe(sha256);
+				expect(await storage.stat(key)).toMatchObject({ sizeBytes: 9 * 1024 * 1024 + 7, contentType: "video/mp2t" });
+				await expect(storage.putFile(newObjectKey("contract", "nothing.bin"), path.join(directory, "missing.bin"))).rejects.toThrow();
+			} finally {
+				await rm(directory, { recursive: true, force: true });
+			}
 		});
 
 		it("stores an empty stream as an empty object", async () => {

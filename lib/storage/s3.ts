@@ -1,4 +1,5 @@
 import { Client } from "minio";
+import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
 import { InvalidObjectKeyError, ObjectNotFoundError } from "./errors";
 import type { ListedObject, ObjectInfo, ObjectLocation, ObjectStorage, PutObjectOptions, S3StorageConfig } from "./index";
@@ -69,6 +70,10 @@ export class S3ObjectStorage implements ObjectStorage {
 			if (code === "BucketAlreadyExists" && (await this.client.bucketExists(this.config.bucket))) return;
 			throw error;
 		}
+	}
+
+	async putFile(key: string, filePath: string, options: PutObjectOptions = {}): Promise<void> {
+		await this.put(key, createReadStream(filePath), options);
 	}
 
 	async put(key: string, body: Buffer | Readable, options: PutObjectOptions = {}): Promise<void> {

@@ -153,7 +153,10 @@ export default function mediaWorkerService(config: NodeConfig): ServiceSchema {
 						progress: (percent) => {
 							if (Date.now() - lastProgressWrite < PROGRESS_WRITE_INTERVAL_MS) return;
 							lastProgressWrite = Date.now();
-							void this.updateVideo(videoId, "progress_percent = GREATEST(progress_percent, :percent)", { percent: Math.round(percent) });
+							// Progress is a hint: one that cannot be written (the node is stopping) is dropped.
+							this.updateVideo(videoId, "progress_percent = GREATEST(progress_percent, :percent)", { percent: Math.round(percent) }).catch(
+								(error: Error) => this.logger.debug(`Progress of video ${videoId} not written: ${error.message}`)
+							);
 						}
 					});
 					await this.updateVideo(videoId, "state = 'ready', progress_percent = 100, playlist_key = :playlistKey, processed = true, processed_at = now()", {

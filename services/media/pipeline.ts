@@ -1,4 +1,3 @@
-import { createReadStream } from "node:fs";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -52,7 +51,7 @@ function contentTypeOf(file: string): string {
 }
 
 async function putFile(storage: ObjectStorage, key: string, file: string): Promise<void> {
-	await storage.put(key, createReadStream(file), { contentType: contentTypeOf(file) });
+	await storage.putFile(key, file, { contentType: contentTypeOf(file) });
 }
 
 async function putDirectory(storage: ObjectStorage, prefix: string, directory: string): Promise<void> {
@@ -85,10 +84,12 @@ async function withSource<T>(storage: ObjectStorage, sourceKey: string, work: (s
  * The fast part of a recording, in about a second: the probe, the audio (so analysis starts the
  * moment the WAV is stored) and a stream-copied rendition that plays at once all start together,
  * the thumbnail once both results are out. Nothing is stored or announced before the probe has
- * accepted the recording, and a rejection stops what already runs. The playable rendition is
- * announced before the audio: in the embedded default the analysis that the audio starts runs on
- * this process's event loop and would hold back everything after it. Every output has a fixed
- * key under `outputPrefix`, so running it twice overwrites, never duplicates.
+ * accepted the recording, and a rejection stops what already runs. The audio is announced as soon
+ * as it is stored, whether or not the rendition is: in the embedded default the analysis it starts
+ * shares this process's event loop, but it reads the WAV in chunks and so yields between them, and
+ * the rendition's files are copied by the file system, not through that loop (measured in
+ * bench:media). Every output has a fixed key under `outputPrefix`, so running it twice overwrites,
+ * never duplicates.
  */
 export async function prepareRecording(storage: ObjectStorage, sourceKey: string, outputPrefix: string, hooks: PipelineHooks): Promise<void> {
 	await withSource(storage, sourceKey, async ({ location: source, sizeBytes }, workDir) => {
@@ -128,7 +129,6 @@ export async function prepareRecording(storage: ObjectStorage, sourceKey: string
 		const audioAnnounced = accepted(extractAudioWav(source, audio, { signal })).then(async () => {
 			const probe = await validation;
 			await putFile(storage, audioKey, audio);
-			await Promise.allSettled([quickRendition]);
 			await hooks.audioReady({ audioKey, durationMs: Math.round((probe.durationSeconds ?? 0) * 1000) });
 		});
 		const thumbnailStored = Promise.allSettled([quickRendition, audioAnnounced]).then(async () => {
