@@ -11,18 +11,14 @@ interface RecordedEvent {
 	event: DomainEvent<DomainChannel>;
 }
 
-export interface OutboxTimings {
-	/** How often the relay looks for events that were recorded but not sent. */
-	relayEveryMs: number;
-	/** An event younger than this is still being sent by the request that recorded it. */
-	graceMs: number;
-	/** How long a relay may take to send what it claimed before another node sends it again. */
-	claimMs: number;
-	/** Events claimed per statement. */
-	batchSize: number;
-}
-
-const DEFAULT_TIMINGS: OutboxTimings = { relayEveryMs: 5_000, graceMs: 5_000, claimMs: 30_000, batchSize: 100 };
+/** How often each node's relay looks for events that were recorded but not sent. */
+const RELAY_EVERY_MS = 5_000;
+/** An event younger than this is still being sent by the request that recorded it. */
+const GRACE_SECONDS = 5;
+/** How long a relay may take to send what it claimed before another node sends it again. */
+const CLAIM_SECONDS = 30;
+/** Events claimed per statement. */
+const BATCH_SIZE = 100;
 
 /** The methods this mixin needs from DbMixin. */
 interface OutboxHost extends Service {
@@ -43,10 +39,9 @@ function tableOf(service: OutboxHost): string {
  * event again, under the same `eventId`, which consumers already drop as a copy.
  * Used with DbMixin; the table is `<system actor>_outbox`.
  */
-export function Outbox(timings: Partial<OutboxTimings> = {}): Partial<ServiceSchema> {
-	const { relayEveryMs, graceMs, claimMs, batchSize } = { ...DEFAULT_TIMINGS, ...timings };
+export function Outbox(): Partial<ServiceSchema> {
 	return {
-		mixins: [Cron({ outboxRelay: { everyMs: relayEveryMs, method: "relayOutbox", runAtStart: true } })],
+		mixins: [Cron({ outboxRelay: { everyMs: RELAY_EVERY_MS, method: "relayOutbox", runAtStart: true } })],
 
 		methods: {
 			/**
@@ -98,18 +93,16 @@ export function Outbox(timings: Partial<OutboxTimings> = {}): Partial<ServiceSch
 							WHERE recorded_at < now() - make_interval(secs => :graceSeconds) AND (claimed_until IS NULL OR claimed_until < now())
 							ORDER BY recorded_at LIMIT :batchSize FOR UPDATE SKIP LOCKED)
 						 RETURNING channel, event`,
-						{ claimSeconds: claimMs / 1000, graceSeconds: graceMs / 1000, batchSize }
+						{ claimSeconds: CLAIM_SECONDS, graceSeconds: GRACE_SECONDS, batchSize: BATCH_SIZE }
 					);
 					const inOrder = claimed.sort((a, b) => a.event.occurredAt.localeCompare(b.event.occurredAt));
 					for (const { channel, event } of inOrder) {
 						await sendDomainEvent(this.broker, channel, event);
 						await this.queryAsSystem(`DELETE FROM ${table} WHERE event_id = :eventId`, { eventId: event.eventId });
 					}
-					if (claimed.length < batchSize) return;
+					if (claimed.length < BATCH_SIZE) return;
 				}
 			}
 		}
 	};
 }
-
-export type { RecordedEvent };

@@ -1,4 +1,4 @@
-import type { Service, ServiceSchema } from "moleculer";
+import type { ServiceSchema } from "moleculer";
 import { DataTypes, type Sequelize } from "sequelize";
 import { ensureChannelStreams } from "../../lib/channels";
 import { columnsOf } from "../../lib/db/columns";
@@ -166,11 +166,3 @@ export function MediaRows(): Partial<ServiceSchema> {
 		}
 	};
 }
-
-export type MediaRowsService = Service & {
-	loadVideo(videoId: string): Promise<VideoRow | undefined>;
-	updateVideo(videoId: string, assignments: string, replacements?: Record<string, unknown>): Promise<void>;
-	loadForumMedia(mediaId: string): Promise<ForumMediaRow | undefined>;
-	updateForumMedia(mediaId: string, assignments: string, replacements?: Record<string, unknown>): Promise<void>;
-	announceAudio(video: VideoRow): Promise<void>;
-};
