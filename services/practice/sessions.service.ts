@@ -446,9 +446,9 @@ export default function sessionsService(): ServiceSchema {
 						{ replacements: { userId }, type: QueryTypes.SELECT, transaction }
 					);
 					const { practiceDayZone, practiceDay } = this.models;
-					const [dayZones, days] = await Promise.all(
-						[practiceDayZone, practiceDay].map((model) => model.findAll({ where: { studentId: userId }, raw: true, transaction }))
-					);
+					// One after another: a transaction is one connection, which runs one query at a time anyway.
+					const dayZones = await practiceDayZone.findAll({ where: { studentId: userId }, raw: true, transaction });
+					const days = await practiceDay.findAll({ where: { studentId: userId }, raw: true, transaction });
 					return { tables: { practice_sessions: sessions, session_tags: sessionTags, practice_day_zones: dayZones, practice_days: days } };
 				});
 			},
