@@ -88,7 +88,8 @@ export default function communityModerationService(): ServiceSchema {
 						if (hidden) await logModeration(query, { moderatorId: null, action: "auto_hide", itemType, itemId, targetUserId: item.authorId, note: `flags weigh ${total}` });
 						return { hidden: hidden || item.status === "hidden", weight };
 					});
-					ctx.meta.$statusCode = 201;
+					// 200, not 201: a flag is never read back on its own (the review queue lists flags by item), so the
+					// answer is what it did to the item.
 					return result;
 				}
 			},

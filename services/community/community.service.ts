@@ -221,6 +221,7 @@ export default function communityService(): ServiceSchema {
 						return post.id;
 					});
 					ctx.meta.$statusCode = 201;
+					ctx.meta.$location = `/api/forum/posts/${postId}`;
 					return this.postView(ctx, postId);
 				}
 			},
@@ -382,7 +383,9 @@ export default function communityService(): ServiceSchema {
 								: { postId: created.post.id, commentId: created.id, authorId: userId, recipientId: created.recipientId, title: created.post.title };
 						await publishDomainEvent(this.broker, channel, payload as DomainEventPayloads[typeof channel], { eventId: `${channel}:${created.id}` });
 					}
+					// An answer or comment is read as part of its post.
 					ctx.meta.$statusCode = 201;
+					ctx.meta.$location = `/api/forum/posts/${created.post.id}`;
 					const view: PostView = await this.postView(ctx, created.post.id);
 					return findComment(view.comments, created.id)!;
 				}

@@ -1,19 +1,21 @@
 import { randomUUID } from "node:crypto";
 import { buffer } from "node:stream/consumers";
 import type { Context, Service, ServiceSchema } from "moleculer";
+import type { Transaction } from "sequelize";
 import type { EtudeMeta } from "../../lib/actor";
 import { EtudeClientError, NotFoundError } from "../../lib/errors";
 import { requestedByteRange } from "../../lib/http-range";
 import { columnsOf } from "../../lib/db/columns";
 import { FORUM_MEDIA_FILES, forumMediaPath, type EmbeddableMedia, type ForumMediaFile } from "../../lib/forum-media";
 import { sqlArray } from "../../lib/db/sql-arrays";
-import { publishDomainEvent, READS_KEPT_MESSAGES, type DomainEvent } from "../../lib/domain-events";
+import { READS_KEPT_MESSAGES, type DomainEvent } from "../../lib/domain-events";
 import type { NodeConfig } from "../../lib/node-config";
 import { deriveSecret } from "../../lib/secrets";
 import { parseSensorFile, SENSOR_FILE_LIMITS } from "../../lib/sensor-file";
 import type { ObjectStorage } from "../../lib/storage";
 import { Cron } from "../../mixins/cron.mixin";
 import { DbMixin } from "../../mixins/db.mixin";
+import { Outbox } from "../../mixins/outbox.mixin";
 import { PersonalDataMixin, type PersonalDataExport } from "../../mixins/personal-data.mixin";
 import { StorageMixin } from "../../mixins/storage.mixin";
 import { FORUM_MEDIA_PREFIX, GAVE_UP, MediaRows, VIDEO_COLUMNS, defineMediaModels, type ForumMediaRow, type UploadKind, type VideoRow, type VideoState } from "./media-rows";
@@ -120,6 +122,7 @@ export default function mediaService(config: NodeConfig): ServiceSchema {
 			StorageMixin(config),
 			MediaRows(),
 			PersonalDataMixin(),
+			Outbox(),
 			Cron({ purge: { everyMs: PURGE_INTERVAL_MS, method: "purgeDeleted" } })
 		],
 		settings: { rest: "/" },
@@ -480,8 +483,13 @@ export default function mediaService(config: NodeConfig): ServiceSchema {
 				params: { $$strict: true, id: { type: "uuid" } },
 				async handler(ctx: MediaContext<{ id: string }>): Promise<void> {
 					const video = ctx.locals.entity as VideoRow;
-					await this.queryAs(this.ownActor(ctx), "UPDATE videos SET deleted_at = now() WHERE id = :id AND deleted_at IS NULL", { id: video.id });
-					await publishDomainEvent(this.broker, "media.video_deleted", { videoId: video.id, sessionId: video.sessionId, studentId: video.ownerId });
+					const actor = this.ownActor(ctx);
+					// Recorded with the deletion: the recording's pins and metrics go only when it arrives.
+					const announced = await this.transactionAs(actor, async (transaction: Transaction) => {
+						await this.sequelize.query("UPDATE videos SET deleted_at = now() WHERE id = :id AND deleted_at IS NULL", { replacements: { id: video.id }, transaction });
+						return this.recordEvent(transaction, actor, "media.video_deleted", { videoId: video.id, sessionId: video.sessionId, studentId: video.ownerId });
+					});
+					await this.sendRecorded([announced]);
 					ctx.meta.$statusCode = 204;
 				}
 			},

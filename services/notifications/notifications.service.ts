@@ -221,7 +221,8 @@ export default function notificationsService(config: NodeConfig): ServiceSchema 
 							{ conflictFields: ["endpoint"], transaction }
 						)
 					);
-					ctx.meta.$statusCode = 201;
+					// 200, not 201, as for an app's device token: the subscription is registered again at every start and
+					// is never read back, only deleted by its endpoint.
 					return { endpoint };
 				}
 			},

@@ -4,9 +4,9 @@ import { DataTypes, QueryTypes, type Sequelize, type Transaction } from "sequeli
 import type { EtudeMeta } from "../../lib/actor";
 import { ConflictError, EtudeClientError, NotFoundError, ValidationFailedError } from "../../lib/errors";
 import { sqlArray } from "../../lib/db/sql-arrays";
-import { publishDomainEvent } from "../../lib/domain-events";
 import { isValidTimezone, localDaysSpan, studentBatchRule } from "../../lib/timezones";
 import { DbMixin, type PersonActor } from "../../mixins/db.mixin";
+import { Outbox } from "../../mixins/outbox.mixin";
 import { PersonalDataMixin, type PersonalDataExport } from "../../mixins/personal-data.mixin";
 import type { VideoView } from "../media/media.service";
 import { UPLOAD_PATH } from "../media/paths";
@@ -225,7 +225,7 @@ function toView(
 export default function sessionsService(): ServiceSchema {
 	return {
 		name: "sessions",
-		mixins: [DbMixin(defineModels), PersonalDataMixin()],
+		mixins: [DbMixin(defineModels), PersonalDataMixin(), Outbox()],
 		settings: { rest: "/" },
 
 		actions: {
@@ -350,10 +350,13 @@ export default function sessionsService(): ServiceSchema {
 				openapi: { summary: "Delete a practice session (its recordings are purged)" },
 				params: { $$strict: true, id: { type: "uuid" } },
 				async handler(ctx: SessionContext<{ id: string }>): Promise<void> {
-					await this.transactionAs(this.ownActor(ctx), (transaction: Transaction) =>
-						this.models.primary.update({ deletedAt: new Date() }, { where: { id: ctx.params.id, deletedAt: null }, transaction })
-					);
-					await publishDomainEvent(this.broker, "sessions.deleted", { sessionId: ctx.params.id, studentId: ctx.meta.user!.id });
+					const actor = this.ownActor(ctx);
+					// Recorded with the deletion: the session's recordings, metrics and feedback go only when it arrives.
+					const announced = await this.transactionAs(actor, async (transaction: Transaction) => {
+						await this.models.primary.update({ deletedAt: new Date() }, { where: { id: ctx.params.id, deletedAt: null }, transaction });
+						return this.recordEvent(transaction, actor, "sessions.deleted", { sessionId: ctx.params.id, studentId: ctx.meta.user!.id });
+					});
+					await this.sendRecorded([announced]);
 					ctx.meta.$statusCode = 204;
 				}
 			},
@@ -443,9 +446,9 @@ export default function sessionsService(): ServiceSchema {
 						{ replacements: { userId }, type: QueryTypes.SELECT, transaction }
 					);
 					const { practiceDayZone, practiceDay } = this.models;
-					const [dayZones, days] = await Promise.all(
-						[practiceDayZone, practiceDay].map((model) => model.findAll({ where: { studentId: userId }, raw: true, transaction }))
-					);
+					// One after another: a transaction is one connection, which runs one query at a time anyway.
+					const dayZones = await practiceDayZone.findAll({ where: { studentId: userId }, raw: true, transaction });
+					const days = await practiceDay.findAll({ where: { studentId: userId }, raw: true, transaction });
 					return { tables: { practice_sessions: sessions, session_tags: sessionTags, practice_day_zones: dayZones, practice_days: days } };
 				});
 			},

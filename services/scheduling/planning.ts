@@ -59,11 +59,10 @@ export async function replanLessonReminders(
 		await ScheduledMessage.destroy({ where: scope, transaction });
 		return;
 	}
-	const [exceptions, participants, rules] = await Promise.all([
-		findRows<ExceptionRow>(LessonException, { where: { seriesId }, transaction }),
-		findRows<{ studentId: string }>(LessonParticipant, { where: { seriesId }, transaction }),
-		findRows<{ userId: string; minutesBefore: number }>(ReminderRule, { where: { seriesId, ...(recipientId ? { userId: recipientId } : {}) }, transaction })
-	]);
+	// One after another: a transaction is one connection, which runs one query at a time anyway.
+	const exceptions = await findRows<ExceptionRow>(LessonException, { where: { seriesId }, transaction });
+	const participants = await findRows<{ studentId: string }>(LessonParticipant, { where: { seriesId }, transaction });
+	const rules = await findRows<{ userId: string; minutesBefore: number }>(ReminderRule, { where: { seriesId, ...(recipientId ? { userId: recipientId } : {}) }, transaction });
 	const people = new Set([series.teacherId, ...participants.map((participant) => participant.studentId)]);
 	const minutesByRecipient = new Map<string, number[]>();
 	for (const rule of rules) {

@@ -8,9 +8,10 @@ import { testDatabaseUrl } from "../support/file-database";
 import { startTestApi, type TestApi } from "../support/test-node";
 
 /**
- * The teacher toolkit's facts (feedback, assignments, goals) go through each service's
- * transactional outbox: a change whose announcement could not be sent at commit time is still
- * announced (the student is notified), and the request that made it succeeds.
+ * The teacher toolkit's facts (feedback, assignments, goals) and the deletions other services act
+ * on (sessions, recordings) go through each service's transactional outbox: a change whose
+ * announcement could not be sent at commit time is still announced (the student is notified, the
+ * deleted session's feedback and recordings go), and the request that made it succeeds.
  */
 let api: TestApi;
 let http: ReturnType<typeof httpClient>;
@@ -33,9 +34,32 @@ function restoreChannels() {
 	(api.node.broker as unknown as { sendToChannel: SendToChannel }).sendToChannel = realSend;
 }
 
-async function outboxRows(table: "feedback_outbox" | "assignments_outbox" | "goals_outbox"): Promise<number> {
+type OutboxTable = `${"feedback" | "assignments" | "goals" | "sessions" | "media"}_outbox`;
+
+async function outboxRows(table: OutboxTable): Promise<number> {
 	const { rows } = await database.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
 	return rows[0]!.n;
+}
+
+/** What the media worker leaves once a one-minute recording of the session is processed. */
+async function processedRecordingOf(sessionId: string): Promise<string> {
+	const videoId = randomUUID();
+	await database.query(
+		"INSERT INTO videos (id, session_id, owner_id, upload_id, state, duration_s, recorded_at, processed) VALUES ($1, $2, $3, $4, 'ready', 60, now(), true)",
+		[videoId, sessionId, student.id, randomUUID()]
+	);
+	return videoId;
+}
+
+async function feedbackRowsOf(where: { sessionId: string } | { videoId: string }): Promise<number> {
+	const [column, id] = "sessionId" in where ? ["session_id", where.sessionId] : ["video_id", where.videoId];
+	const { rows } = await database.query<{ n: number }>(`SELECT count(*)::int AS n FROM feedback WHERE ${column} = $1`, [id]);
+	return rows[0]!.n;
+}
+
+async function isDeleted(videoId: string): Promise<boolean> {
+	const { rows } = await database.query<{ deleted: boolean }>("SELECT deleted_at IS NOT NULL AS deleted FROM videos WHERE id = $1", [videoId]);
+	return rows[0]!.deleted;
 }
 
 async function studentNoticeCategories(): Promise<string[]> {
@@ -92,6 +116,35 @@ describe("the transactional outbox", () => {
 			const categories = await studentNoticeCategories();
 			return (categories.includes("assignment") && categories.includes("goal")) || undefined;
 		}, "the assignment and goal notices", 30_000);
+	});
+
+	it("completes a session's deletion announced while the transporter was down: its feedback and recordings go", async () => {
+		const session = await http.request("POST", "/api/sessions", { token: student.token, body: practiceSession() });
+		const videoId = await processedRecordingOf(session.body.id);
+		expect((await http.request("POST", `/api/sessions/${session.body.id}/feedback`, { token: teacher.token, body: { text: "Steady bow" } })).status).toBe(201);
+		failSendsOn("sessions.deleted");
+		expect((await http.request("DELETE", `/api/sessions/${session.body.id}`, { token: student.token })).status).toBe(204);
+		expect(await outboxRows("sessions_outbox")).toBe(1);
+		expect(await feedbackRowsOf({ sessionId: session.body.id })).toBe(1);
+
+		restoreChannels();
+		await eventually(async () => (await feedbackRowsOf({ sessionId: session.body.id })) === 0 || undefined, "the session's feedback gone", 30_000);
+		await eventually(async () => (await isDeleted(videoId)) || undefined, "the session's recording deleted", 10_000);
+		expect(await outboxRows("sessions_outbox")).toBe(0);
+	});
+
+	it("takes a deleted recording's pins with it though the deletion could not be announced at once", async () => {
+		const session = await http.request("POST", "/api/sessions", { token: student.token, body: practiceSession() });
+		const videoId = await processedRecordingOf(session.body.id);
+		expect((await http.request("POST", `/api/videos/${videoId}/feedback`, { token: teacher.token, body: { tMs: 1_000, text: "Lift here" } })).status).toBe(201);
+		failSendsOn("media.video_deleted");
+		expect((await http.request("DELETE", `/api/videos/${videoId}`, { token: student.token })).status).toBe(204);
+		expect(await outboxRows("media_outbox")).toBe(1);
+		expect(await feedbackRowsOf({ videoId })).toBe(1);
+
+		restoreChannels();
+		await eventually(async () => (await feedbackRowsOf({ videoId })) === 0 || undefined, "the recording's pins gone", 30_000);
+		expect(await outboxRows("media_outbox")).toBe(0);
 	});
 
 	it("sends what a node recorded and never sent because it died before sending", async () => {

@@ -62,12 +62,16 @@ export async function member(http: Http, databaseUrl: string, name: string, repu
 export async function ask(http: Http, account: Account, fields: { title: string; body: string; tags?: string[]; kind?: string; instrument?: string }): Promise<string> {
 	const response = await http.request("POST", "/api/forum/posts", { token: account.token, body: fields });
 	if (response.status !== 201) throw new Error(`ask: ${response.status} ${JSON.stringify(response.body)}`);
+	const location = response.headers.get("location");
+	if (location !== `/api/forum/posts/${response.body.id}`) throw new Error(`ask: Location ${location} names another post`);
 	return response.body.id as string;
 }
 
 export async function reply(http: Http, account: Account, postId: string, body: string, parentId?: string): Promise<string> {
 	const response = await http.request("POST", `/api/forum/posts/${postId}/comments`, { token: account.token, body: { body, parentId } });
 	if (response.status !== 201) throw new Error(`reply: ${response.status} ${JSON.stringify(response.body)}`);
+	const location = response.headers.get("location");
+	if (location !== `/api/forum/posts/${postId}`) throw new Error(`reply: Location ${location} is not the post replied to`);
 	return response.body.id as string;
 }
 
