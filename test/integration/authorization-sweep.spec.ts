@@ -525,7 +525,7 @@ const cases: RouteCase[] = [
 		// Each caller its own browser: an endpoint is the browser's secret, and posting one moves it to the poster.
 		route: "POST /api/notifications/web-push-subscriptions",
 		request: (caller) => ({ path: "/api/notifications/web-push-subscriptions", body: webPushSubscriptionOf(caller) }),
-		expect: everyoneSignedIn(201)
+		expect: everyoneSignedIn(200)
 	},
 	{
 		route: "DELETE /api/notifications/web-push-subscriptions",
