@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { ServiceBroker } from "moleculer";
 import type { Role } from "./actor";
 import { ensureChannelStreams } from "./channels";
@@ -95,6 +95,22 @@ export type DomainEvent<C extends DomainChannel> = DomainEventPayloads[C] & Doma
 export const READS_KEPT_MESSAGES = { nats: { consumerOptions: { config: { deliver_policy: "all" } } } } as const;
 
 const streamsReady = new WeakMap<ServiceBroker, Map<string, Promise<void>>>();
+
+/** Etude's namespace for name-based event ids (RFC 9562 §5.5): any fixed UUID does, as long as it never changes. */
+const EVENT_ID_NAMESPACE = Buffer.from("5b1f3f0e7c2d4e8a9a61c0d3e4f5a6b7", "hex");
+
+/**
+ * The event id of a fact that can happen more than once (an answer accepted, un-accepted and accepted
+ * again): the same name gives the same UUID (version 5), so consumers drop the repeat as a copy, and an
+ * outbox, keyed by UUID, can record it.
+ */
+export function eventIdOf(name: string): string {
+	const hash = createHash("sha1").update(EVENT_ID_NAMESPACE).update(name).digest();
+	hash[6] = (hash[6]! & 0x0f) | 0x50;
+	hash[8] = (hash[8]! & 0x3f) | 0x80;
+	const hex = hash.subarray(0, 16).toString("hex");
+	return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
 
 /**
  * A fact with its envelope. Pass `eventId` when the fact has a natural identity (a reminder's key),

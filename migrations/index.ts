@@ -16,7 +16,7 @@ import { forumSearchSpeedSchema } from "./0016-forum-search-speed";
 import { rosterRollupsSchema } from "./0017-roster-rollups";
 import { eventOutboxesSchema } from "./0018-event-outboxes";
 import { metricsIngestIndexesSchema } from "./0019-metrics-ingest-indexes";
-import { deletionOutboxesSchema } from "./0020-deletion-outboxes";
+import { moreEventOutboxesSchema } from "./0020-more-event-outboxes";
 
 /** In numeric order, which is the order of application; one that has shipped is never edited. */
 export const migrations: Migration[] = [
@@ -37,5 +37,5 @@ export const migrations: Migration[] = [
 	rosterRollupsSchema,
 	eventOutboxesSchema,
 	metricsIngestIndexesSchema,
-	deletionOutboxesSchema
+	moreEventOutboxesSchema
 ];

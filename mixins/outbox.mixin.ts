@@ -46,7 +46,10 @@ export function Outbox(): Partial<ServiceSchema> {
 		methods: {
 			/**
 			 * Records a fact in `transaction` (a person's, named by `actor`, or the service's own) and
-			 * returns it, to be passed to `sendRecorded` after the commit.
+			 * returns it, to be passed to `sendRecorded` after the commit. A fact the service records
+			 * again under an `eventId` still waiting to be sent is the same fact: it is kept once. (Only
+			 * the service's own facts can repeat: a person's get a fresh id, and a person may not see
+			 * the outbox, which ON CONFLICT needs to.)
 			 */
 			async recordEvent<C extends DomainChannel>(
 				this: OutboxHost,
@@ -57,7 +60,8 @@ export function Outbox(): Partial<ServiceSchema> {
 				envelope?: Partial<DomainEventEnvelope>
 			): Promise<RecordedEvent> {
 				const event = domainEvent<C>(payload, envelope);
-				await this.sequelize.query(`INSERT INTO ${tableOf(this)} (event_id, channel, event, recorded_by) VALUES (:eventId, :channel, :event, :recordedBy)`, {
+				const insert = `INSERT INTO ${tableOf(this)} (event_id, channel, event, recorded_by) VALUES (:eventId, :channel, :event, :recordedBy)`;
+				await this.sequelize.query("system" in actor ? `${insert} ON CONFLICT (event_id) DO NOTHING` : insert, {
 					replacements: { eventId: event.eventId, channel, event: JSON.stringify(event), recordedBy: "userId" in actor ? actor.userId : null },
 					transaction,
 					type: QueryTypes.INSERT

@@ -1,11 +1,12 @@
 import type { Context, ServiceSchema } from "moleculer";
 import type { Transaction } from "sequelize";
 import type { EtudeMeta } from "../../lib/actor";
-import { publishDomainEvent, type DomainChannel, type DomainEventPayloads } from "../../lib/domain-events";
+import { eventIdOf, type DomainChannel, type DomainEventPayloads } from "../../lib/domain-events";
 import { NotFoundError, ValidationFailedError } from "../../lib/errors";
 import type { EmbeddableMedia } from "../../lib/forum-media";
 import { MARKDOWN_MAX_CHARS, markdownStats, markdownToPlainText, mediaReferences, renderMarkdown, type MediaResolver } from "../../lib/markdown";
 import { DbMixin } from "../../mixins/db.mixin";
+import { Outbox } from "../../mixins/outbox.mixin";
 import { PersonalDataMixin, type PersonalDataExport } from "../../mixins/personal-data.mixin";
 import type { AccountProfile } from "../auth.service";
 import type { ForumMediaFacts } from "../media/media.service";
@@ -184,7 +185,7 @@ function threadOf(rows: Array<CommentRow & AuthorColumns & { myVote: number }>, 
 export default function communityService(): ServiceSchema {
 	return {
 		name: "community",
-		mixins: [DbMixin(defineCommunityModels), PersonalDataMixin()],
+		mixins: [DbMixin(defineCommunityModels), PersonalDataMixin(), Outbox()],
 		settings: { rest: "/" },
 
 		actions: {
@@ -351,7 +352,7 @@ export default function communityService(): ServiceSchema {
 					await this.ensureMember(ctx);
 					// Only answers (the full profile) embed media; a reply renders a reference as text.
 					const media: MediaResolver = parentId ? () => undefined : await this.embeddableMedia(ctx, body, userId, { strict: true });
-					const created = await this.inTransaction(async (query: Query) => {
+					const created = await this.inTransaction(async (query: Query, transaction: Transaction) => {
 						// Items before members, in every transaction: the lock order that keeps them from deadlocking.
 						const post = (await lockPost(query, this.models, ctx.params.id))!;
 						const member = await this.memberAllowedToPost(query, userId, "reply", stats);
@@ -373,16 +374,18 @@ export default function communityService(): ServiceSchema {
 							`UPDATE forum_posts SET last_activity_at = now(), answer_count = answer_count + :answers WHERE id = :postId RETURNING id`,
 							{ postId: post.id, answers: kind === "answer" && status === "visible" ? 1 : 0 }
 						);
-						return { id: comment.id, kind, post, recipientId: parent ? parent.authorId : post.authorId };
-					});
-					if (created.recipientId && created.recipientId !== userId) {
-						const channel: DomainChannel = created.kind === "answer" ? "community.answered" : "community.commented";
+						// The person replied to hears of it: recorded with the reply, sent once it is committed.
+						const recipientId = parent ? parent.authorId : post.authorId;
+						if (!recipientId || recipientId === userId) return { id: comment.id, post, announced: [] };
+						const channel: DomainChannel = kind === "answer" ? "community.answered" : "community.commented";
 						const payload =
-							created.kind === "answer"
-								? { postId: created.post.id, answerId: created.id, authorId: userId, recipientId: created.recipientId, title: created.post.title }
-								: { postId: created.post.id, commentId: created.id, authorId: userId, recipientId: created.recipientId, title: created.post.title };
-						await publishDomainEvent(this.broker, channel, payload as DomainEventPayloads[typeof channel], { eventId: `${channel}:${created.id}` });
-					}
+							kind === "answer"
+								? { postId: post.id, answerId: comment.id, authorId: userId, recipientId, title: post.title }
+								: { postId: post.id, commentId: comment.id, authorId: userId, recipientId, title: post.title };
+						const announced = await this.recordEvent(transaction, this.systemActor(), channel, payload as DomainEventPayloads[typeof channel]);
+						return { id: comment.id, post, announced: [announced] };
+					});
+					await this.sendRecorded(created.announced);
 					// An answer or comment is read as part of its post.
 					ctx.meta.$statusCode = 201;
 					ctx.meta.$location = `/api/forum/posts/${created.post.id}`;
@@ -416,12 +419,12 @@ export default function communityService(): ServiceSchema {
 				params: { $$strict: true, id: { type: "uuid" }, answerId: { type: "uuid" } },
 				async handler(ctx: ForumContext<{ id: string; answerId: string }>): Promise<PostView> {
 					const userId = ctx.meta.user!.id;
-					const answer = await this.inTransaction(async (query: Query) => {
+					const accepted = await this.inTransaction(async (query: Query, transaction: Transaction) => {
 						const post = (await lockPost(query, this.models, ctx.params.id))!;
 						if (post.kind !== "question" || post.status !== "visible") throw new ForumStateError("Only an open question has an accepted answer", "ERR_NOT_A_QUESTION");
 						const answer = await lockComment(query, this.models, ctx.params.answerId);
 						if (!answer || answer.postId !== post.id || answer.kind !== "answer" || answer.status !== "visible") throw new NotFoundError("Answer", "ERR_ANSWER_NOT_FOUND");
-						if (post.acceptedAnswerId === answer.id) return null;
+						if (post.acceptedAnswerId === answer.id) return [];
 						await query(`UPDATE forum_posts SET accepted_answer_id = :answerId, updated_at = now() WHERE id = :postId RETURNING id`, { answerId: answer.id, postId: post.id });
 						const sourceKey = acceptSourceKey(post.id);
 						// Accepting one's own answer earns nothing (Stack Overflow).
@@ -433,16 +436,18 @@ export default function communityService(): ServiceSchema {
 									]
 								: [];
 						await rewriteReputation(query, { sourceKey }, gains);
-						return { answer, post };
-					});
-					if (answer?.answer.authorId && answer.answer.authorId !== userId) {
-						await publishDomainEvent(
-							this.broker,
+						if (!answer.authorId || answer.authorId === userId) return [];
+						// Named by post and answer: accepting the same answer again after an un-accept is no new notice.
+						const announced = await this.recordEvent(
+							transaction,
+							this.systemActor(),
 							"community.accepted",
-							{ postId: answer.post.id, answerId: answer.answer.id, authorId: userId, recipientId: answer.answer.authorId, title: answer.post.title },
-							{ eventId: `community.accepted:${answer.post.id}:${answer.answer.id}` }
+							{ postId: post.id, answerId: answer.id, authorId: userId, recipientId: answer.authorId, title: post.title },
+							{ eventId: eventIdOf(`community.accepted:${post.id}:${answer.id}`) }
 						);
-					}
+						return [announced];
+					});
+					await this.sendRecorded(accepted);
 					return this.postView(ctx, ctx.params.id);
 				}
 			},
@@ -556,8 +561,8 @@ export default function communityService(): ServiceSchema {
 		},
 
 		methods: {
-			async inTransaction<T>(work: (query: Query) => Promise<T>): Promise<T> {
-				return this.asSystem((transaction: Transaction) => work(queryIn(this.sequelize, transaction)));
+			async inTransaction<T>(work: (query: Query, transaction: Transaction) => Promise<T>): Promise<T> {
+				return this.asSystem((transaction: Transaction) => work(queryIn(this.sequelize, transaction), transaction));
 			},
 
 			/** The caller as a community member (name and account age from auth), made on first use. */

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { domainEvent } from "../../lib/domain-events";
+import { ask, member, reply } from "../support/community-fixtures";
 import { httpClient, practiceSession, type Account } from "../support/http-client";
 import { eventually } from "../support/eventually";
 import { testDatabaseUrl } from "../support/file-database";
@@ -9,7 +10,7 @@ import { startTestApi, type TestApi } from "../support/test-node";
 
 /**
  * The teacher toolkit's facts (feedback, assignments, goals) and the deletions other services act
- * on (sessions, recordings) go through each service's transactional outbox: a change whose
+ * on (sessions, recordings), and the community's replies and accepts, go through each service's transactional outbox: a change whose
  * announcement could not be sent at commit time is still announced (the student is notified, the
  * deleted session's feedback and recordings go), and the request that made it succeeds.
  */
@@ -34,7 +35,7 @@ function restoreChannels() {
 	(api.node.broker as unknown as { sendToChannel: SendToChannel }).sendToChannel = realSend;
 }
 
-type OutboxTable = `${"feedback" | "assignments" | "goals" | "sessions" | "media"}_outbox`;
+type OutboxTable = `${"feedback" | "assignments" | "goals" | "sessions" | "media" | "community"}_outbox`;
 
 async function outboxRows(table: OutboxTable): Promise<number> {
 	const { rows } = await database.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
@@ -62,9 +63,13 @@ async function isDeleted(videoId: string): Promise<boolean> {
 	return rows[0]!.deleted;
 }
 
+async function noticesOf(account: Account): Promise<Array<{ category: string; title: string }>> {
+	const { body } = await http.request("GET", "/api/notifications", { token: account.token });
+	return body.items;
+}
+
 async function studentNoticeCategories(): Promise<string[]> {
-	const { body } = await http.request("GET", "/api/notifications", { token: student.token });
-	return (body.items as Array<{ category: string }>).map((item) => item.category);
+	return (await noticesOf(student)).map((item) => item.category);
 }
 
 beforeAll(async () => {
@@ -145,6 +150,25 @@ describe("the transactional outbox", () => {
 		restoreChannels();
 		await eventually(async () => (await feedbackRowsOf({ videoId })) === 0 || undefined, "the recording's pins gone", 30_000);
 		expect(await outboxRows("media_outbox")).toBe(0);
+	});
+
+	it("tells the asker of an answer and the answerer of an accept, once though it was accepted again, sent while the transporter was down", async () => {
+		const asker = await member(http, testDatabaseUrl(), "Asker", 50);
+		const answerer = await member(http, testDatabaseUrl(), "Answerer", 50);
+		failSendsOn("community.answered", "community.accepted");
+		const postId = await ask(http, asker, { title: "Spiccato at the balance point?", body: "Where on the bow does spiccato start for you?" });
+		const answerId = await reply(http, answerer, postId, "Just below the middle, then find your own spot.");
+		expect((await http.request("PUT", `/api/forum/posts/${postId}/accept/${answerId}`, { token: asker.token })).status).toBe(200);
+		expect((await http.request("DELETE", `/api/forum/posts/${postId}/accept`, { token: asker.token })).status).toBeLessThan(300);
+		expect((await http.request("PUT", `/api/forum/posts/${postId}/accept/${answerId}`, { token: asker.token })).status).toBe(200);
+		// The answer and one accept: the second accept is the same fact under the same event id.
+		expect(await outboxRows("community_outbox")).toBe(2);
+
+		restoreChannels();
+		await eventually(async () => (await noticesOf(asker)).some((notice) => notice.title === "New answer to your question") || undefined, "the asker's notice", 30_000);
+		await eventually(async () => (await outboxRows("community_outbox")) === 0 || undefined, "the outbox emptied", 10_000);
+		await eventually(async () => (await noticesOf(answerer)).length > 0 || undefined, "the answerer's notice", 10_000);
+		expect((await noticesOf(answerer)).map((notice) => notice.title)).toEqual(["Your answer was accepted"]);
 	});
 
 	it("sends what a node recorded and never sent because it died before sending", async () => {

@@ -1,17 +1,18 @@
 import type { Migration } from "../lib/db/migrator";
 
-/** The services whose deletions other services act on: every consumer of a deletion must hear of it. */
-const OUTBOX_SERVICES = ["sessions", "media"] as const;
+/** The services whose facts other services act on, beyond the teaching ones of 0018. */
+const OUTBOX_SERVICES = ["sessions", "media", "community"] as const;
 
 /**
- * Outboxes for `sessions.deleted` and `media.video_deleted`, as 0018 made them for the teaching
- * services. A deleted session's recordings, sensor files, metrics, feedback and assignment links
- * go only when those events arrive; announced after the commit instead, a node dying in between
- * left them behind for good. The tables are those of 0018, written out again because a shipped
- * migration is never changed, so this one must not depend on its code.
+ * Outboxes, as 0018 made them for the teaching services, for `sessions.deleted` and
+ * `media.video_deleted` (a deleted session's recordings, sensor files, metrics, feedback and
+ * assignment links go only when those arrive; announced after the commit, a node dying in between
+ * left them behind for good) and for the community's answers, comments and accepts (each a
+ * notice). The tables are those of 0018, written out again because a shipped migration is never
+ * changed, so this one must not depend on its code.
  */
-export const deletionOutboxesSchema: Migration = {
-	name: "0020-deletion-outboxes",
+export const moreEventOutboxesSchema: Migration = {
+	name: "0020-more-event-outboxes",
 	async up(client) {
 		for (const service of OUTBOX_SERVICES) {
 			await client.query(`
