@@ -28,6 +28,8 @@ RUN --mount=type=secret,id=build_ca \
 	if [ -s /run/secrets/build_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/build_ca; fi \
 	&& npm ci --no-audit --no-fund
 COPY client/ ./
+# The wire types the app shares with the server (client/src/models imports ../../../contracts).
+COPY contracts/ /app/contracts/
 RUN npm run build
 
 FROM ${NODE_IMAGE} AS runtime
@@ -45,6 +47,7 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=server-deps /app/node_modules ./node_modules
 COPY package.json tsconfig.json server.ts broker.config.ts moleculer.config.ts ./
+COPY contracts ./contracts
 COPY lib ./lib
 COPY middlewares ./middlewares
 COPY migrations ./migrations

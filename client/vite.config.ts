@@ -1,4 +1,5 @@
-import { defineConfig } from "vite";
+import { fileURLToPath } from "node:url";
+import { defineConfig, searchForWorkspaceRoot } from "vite";
 import react from "@vitejs/plugin-react";
 import { VitePWA } from "vite-plugin-pwa";
 import { viteStaticCopy } from "vite-plugin-static-copy";
@@ -61,5 +62,9 @@ export default defineConfig({
 			treeshake: { moduleSideEffects: (id: string) => !IONIC_COMPONENT_MODULE.test(id) }
 		}
 	},
-	server: { proxy: { "/api": "http://localhost:3000" } }
+	server: {
+		proxy: { "/api": "http://localhost:3000" },
+		// The wire types shared with the server (../contracts) sit outside the app's folder; the dev server may serve them.
+		fs: { allow: [searchForWorkspaceRoot(process.cwd()), fileURLToPath(new URL("../contracts", import.meta.url))] }
+	}
 });

@@ -1,4 +1,6 @@
-export type Role = "student" | "teacher" | "admin";
+import type { Role } from "../contracts/auth";
+
+export type { Role };
 export const ROLES: readonly Role[] = ["student", "teacher", "admin"];
 
 /** The authenticated caller, put in `ctx.meta.user` by the gateway from a verified JWT. */

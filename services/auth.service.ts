@@ -1,6 +1,7 @@
 import { randomInt, randomUUID } from "node:crypto";
 import type { Context, ServiceSchema } from "moleculer";
 import { DataTypes, Op, QueryTypes, type Model, type Sequelize, type Transaction } from "sequelize";
+import type { AuthResult, Invite, LinkedPerson, User as PublicUser } from "../contracts/auth";
 import type { AuthenticatedUser, EtudeMeta, Role } from "../lib/actor";
 import { ConflictError, EtudeClientError, ForbiddenError, NotFoundError, UnauthorizedError } from "../lib/errors";
 import { hashRefreshToken, newRefreshToken, signAccessToken } from "../lib/tokens";
@@ -33,20 +34,7 @@ type StoredUserRow = Omit<UserRow, "email"> & { emailEncrypted: string };
 /** The blind index and ciphertext name their field, so a value cannot be moved to another. */
 const EMAIL_FIELD = "users.email";
 
-export interface PublicUser {
-	id: string;
-	email: string;
-	name: string;
-	role: Role;
-	timezone: string;
-	a4Hz: number;
-	createdAt: string;
-}
-
-interface LinkedPerson {
-	id: string;
-	name: string;
-}
+export type { PublicUser };
 
 /** Whether a user's access tokens of a given epoch still count. */
 export interface TokenState {
@@ -74,14 +62,6 @@ export interface AccountProfile extends PersonProfile {
 const LINK_CACHE_TTL_SECONDS = 600;
 const LINK_ACTIONS = { studentsOf: "auth.linkedStudentIds", teachersOf: "auth.linkedTeacherIds" } as const;
 type LinkChange = { teacherId: string; studentId: string } | "all";
-
-export interface AuthResult {
-	token: string;
-	refreshToken: string;
-	user: PublicUser;
-	/** Set when signing in cancelled this account's pending deletion. */
-	deletionCancelled?: true;
-}
 
 type AuthContext<P = Record<string, never>> = Context<P, EtudeMeta>;
 
@@ -148,7 +128,6 @@ function toPublicUser(row: UserRow): PublicUser {
 function plain<T>(model: Model | null): T | null {
 	return model ? (model.get({ plain: true }) as T) : null;
 }
-
 
 export default function authService(config: NodeConfig): ServiceSchema {
 	return {
@@ -341,7 +320,7 @@ export default function authService(config: NodeConfig): ServiceSchema {
 				permissions: ["teacher"],
 				openapi: { summary: "A code students redeem to link to this teacher" },
 				params: { $$strict: true },
-				async handler(ctx: AuthContext): Promise<{ code: string; expiresAt: string }> {
+				async handler(ctx: AuthContext): Promise<Invite> {
 					const { TeacherInvite } = this.models as AuthModels;
 					const expiresAt = new Date(Date.now() + INVITE_LIFETIME_DAYS * 86_400_000);
 					const code = Array.from({ length: INVITE_LENGTH }, () => INVITE_ALPHABET[randomInt(INVITE_ALPHABET.length)]).join("");

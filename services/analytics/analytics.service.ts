@@ -6,6 +6,7 @@ import { buffer } from "node:stream/consumers";
 import { pipeline } from "node:stream/promises";
 import { Errors, type Context, type Service, type ServiceSchema } from "moleculer";
 import { DataTypes, type Model, type ModelStatic, type Sequelize, type Transaction } from "sequelize";
+import type { Dashboard as PracticeDashboard, MetricTrend, SessionMetrics as SessionMetricsView } from "../../contracts/analytics";
 import type { EtudeMeta } from "../../lib/actor";
 import { NotFoundError, ValidationFailedError } from "../../lib/errors";
 import { DEAD_LETTER_CHANNEL, deadLetterOrigin } from "../../lib/channels";
@@ -41,16 +42,6 @@ interface AnalysisRow {
 	errorMessage: string | null;
 }
 
-export interface SessionMetricsView {
-	videoId: string;
-	analyserVersion: string;
-	recordedAt: string;
-	durationMs: number;
-	summary: Record<string, number | null>;
-	missing: Record<string, string>;
-	curves: Record<CurveName, Array<{ tMs: number; value: number | null }>>;
-}
-
 export interface StudentOverview {
 	latest: { videoId: string; sessionId: string; recordedAt: string; summary: Record<string, number | null> } | null;
 	trends: Record<string, MetricTrend>;
@@ -60,23 +51,6 @@ export interface MetricAtMoment {
 	key: string;
 	value: number | null;
 	unit: string;
-}
-
-export interface MetricTrend {
-	last7: number | null;
-	previous7: number | null;
-	delta: number | null;
-}
-
-export interface PracticeDashboard {
-	from: string;
-	to: string;
-	timezone: string;
-	minutesPerDay: Array<{ date: string; minutes: number }>;
-	streakDays: number;
-	byFocus: Array<{ focus: string; minutes: number; sessions: number }>;
-	trends: Record<string, MetricTrend>;
-	sessions: number;
 }
 
 interface DailyMinutes {
@@ -578,7 +552,7 @@ export default function analyticsService(config: NodeConfig): ServiceSchema {
 					durationMs,
 					summary: summaryOf(summaryRows),
 					missing: analysis.missing,
-					curves: curves as SessionMetricsView["curves"]
+					curves: curves as Record<CurveName, Array<{ tMs: number; value: number | null }>>
 				};
 			},
 

@@ -1,5 +1,6 @@
 import type { Context, ServiceSchema } from "moleculer";
 import type { Transaction } from "sequelize";
+import type { FlagReason, ModerationDecision as Decision, QueueEntry } from "../../contracts/community";
 import type { EtudeMeta } from "../../lib/actor";
 import { ConflictError, NotFoundError } from "../../lib/errors";
 import { DbMixin } from "../../mixins/db.mixin";
@@ -11,24 +12,9 @@ import { HIDE_THRESHOLD, PRIVILEGES, REPUTATION, flagWeight } from "./rules";
 
 type ModerationContext<P = Record<string, never>> = Context<P, EtudeMeta>;
 
-const FLAG_REASONS = ["spam", "offensive", "off_topic", "other"] as const;
-const DECISIONS = ["approve", "delete", "silence", "ban"] as const;
-type Decision = (typeof DECISIONS)[number];
+const FLAG_REASONS = ["spam", "offensive", "off_topic", "other"] as const satisfies readonly FlagReason[];
+const DECISIONS = ["approve", "delete", "silence", "ban"] as const satisfies readonly Decision[];
 const SILENCE_DAYS = 7;
-
-export interface QueueEntry {
-	itemType: ItemType;
-	itemId: string;
-	postId: string;
-	status: PostRow["status"];
-	authorId: string | null;
-	authorName: string | null;
-	title: string;
-	markdown: string;
-	flagWeight: number;
-	flags: Array<{ reason: string; note: string; weight: number; createdAt: string }>;
-	createdAt: string;
-}
 
 /**
  * Community moderation (issue 11): flags weighted by the flagger's standing, an item hiding itself

@@ -1,5 +1,6 @@
 import type { Context, ServiceSchema } from "moleculer";
 import type { Transaction } from "sequelize";
+import type { Feed, FeedPeriod, ForumAuthor as AuthorView, ForumComment as CommentView, ForumPost as PostView, ForumStanding, MarkdownPreview, PostFields, PostSummary, SearchHit, VoteResult } from "../../contracts/community";
 import type { EtudeMeta } from "../../lib/actor";
 import { eventIdOf, type DomainChannel, type DomainEventPayloads } from "../../lib/domain-events";
 import { NotFoundError, ValidationFailedError } from "../../lib/errors";
@@ -15,61 +16,12 @@ import { lockComment, lockMember, lockPost, tombstone } from "./items";
 import { columnsOf, defineCommunityModels, type CommentRow, type CommunityModels, type MemberRow, type PostRow } from "./models";
 import { acceptSourceKey, queryIn, recomputeReputation, single, rewriteReputation, voteGains, voteSourceKey, type ItemType, type Query } from "./reputation";
 import { HOT_WINDOW_DAYS, LIMITS, PRIVILEGES, REPUTATION, TAG_PATTERN, needsReview, normaliseTags, postingProblem, privilegesOf, type Privilege } from "./rules";
-import { searchPosts, suggestTags, type SearchHit } from "./search";
+import { searchPosts, suggestTags } from "./search";
 
 type ForumContext<P = Record<string, never>> = Context<P, EtudeMeta>;
 
-export interface AuthorView {
-	id: string;
-	name: string;
-	reputation: number;
-}
-
-export interface PostSummary {
-	id: string;
-	kind: "question" | "discussion";
-	title: string;
-	excerpt: string;
-	tags: string[];
-	instrument: string | null;
-	status: PostRow["status"];
-	score: number;
-	answerCount: number;
-	hasAcceptedAnswer: boolean;
-	author: AuthorView | null;
-	createdAt: string;
-	lastActivityAt: string;
-}
-
-export interface CommentView {
-	id: string;
-	parentId: string | null;
-	kind: "answer" | "comment";
-	depth: number;
-	html: string;
-	markdown: string;
-	status: CommentRow["status"];
-	score: number;
-	myVote: number;
-	accepted: boolean;
-	author: AuthorView | null;
-	createdAt: string;
-	replies: CommentView[];
-}
-
-export interface PostView extends Omit<PostSummary, "excerpt"> {
-	html: string;
-	markdown: string;
-	revision: number;
-	acceptedAnswerId: string | null;
-	myVote: number;
-	updatedAt: string;
-	comments: CommentView[];
-}
-
-const FEEDS = ["hot", "new", "top", "unanswered"] as const;
-type Feed = (typeof FEEDS)[number];
-const PERIOD_DAYS = { week: 7, month: 30, all: null } as const;
+const FEEDS = ["hot", "new", "top", "unanswered"] as const satisfies readonly Feed[];
+const PERIOD_DAYS = { week: 7, month: 30, all: null } as const satisfies Record<FeedPeriod, number | null>;
 
 const tagParam = { type: "string", trim: true, min: 1, max: LIMITS.maxTagLength, lowercase: true, pattern: TAG_PATTERN };
 const postParams = {
@@ -79,13 +31,6 @@ const postParams = {
 	instrument: { type: "string", trim: true, min: 1, max: 40, nullable: true, optional: true }
 };
 const itemTypeParam = { type: "enum", values: ["post", "comment"] };
-
-interface PostFields {
-	title: string;
-	body: string;
-	tags: string[];
-	instrument?: string | null;
-}
 
 function checkTags(raw: readonly string[]): string[] {
 	const tags = normaliseTags(raw);
@@ -473,7 +418,7 @@ export default function communityService(): ServiceSchema {
 				permissions: ["authenticated"],
 				openapi: { summary: "Vote +1 or −1 on a post, answer or comment (one vote per person and item; voting again changes it)" },
 				params: { $$strict: true, itemType: itemTypeParam, itemId: { type: "uuid" }, value: { type: "enum", values: [1, -1] } },
-				async handler(ctx: ForumContext<{ itemType: ItemType; itemId: string; value: 1 | -1 }>): Promise<{ score: number; myVote: number }> {
+				async handler(ctx: ForumContext<{ itemType: ItemType; itemId: string; value: 1 | -1 }>): Promise<VoteResult> {
 					await this.ensureMember(ctx);
 					return this.castVote(ctx, ctx.params.itemType, ctx.params.itemId, ctx.params.value);
 				}
@@ -484,7 +429,7 @@ export default function communityService(): ServiceSchema {
 				permissions: ["authenticated"],
 				openapi: { summary: "Take one's vote back" },
 				params: { $$strict: true, itemType: itemTypeParam, itemId: { type: "uuid" } },
-				async handler(ctx: ForumContext<{ itemType: ItemType; itemId: string }>): Promise<{ score: number; myVote: number }> {
+				async handler(ctx: ForumContext<{ itemType: ItemType; itemId: string }>): Promise<VoteResult> {
 					return this.castVote(ctx, ctx.params.itemType, ctx.params.itemId, 0);
 				}
 			},
@@ -514,7 +459,7 @@ export default function communityService(): ServiceSchema {
 				permissions: ["authenticated"],
 				openapi: { summary: "Render markdown exactly as a post (full) or a comment (light) will be stored" },
 				params: { $$strict: true, body: { type: "string", max: MARKDOWN_MAX_CHARS }, profile: { type: "enum", values: ["full", "light"], default: "full" } },
-				async handler(ctx: ForumContext<{ body: string; profile: "full" | "light" }>): Promise<{ html: string; links: number; images: number }> {
+				async handler(ctx: ForumContext<{ body: string; profile: "full" | "light" }>): Promise<MarkdownPreview> {
 					const userId = ctx.meta.user!.id;
 					const media: MediaResolver = ctx.params.profile === "full" ? await this.embeddableMedia(ctx, ctx.params.body, userId, { strict: false, viewerId: userId }) : () => undefined;
 					return { html: renderMarkdown(ctx.params.body, ctx.params.profile, media), ...markdownStats(ctx.params.body) };
@@ -525,7 +470,7 @@ export default function communityService(): ServiceSchema {
 				rest: "GET /forum/me",
 				permissions: ["authenticated"],
 				openapi: { summary: "The caller's reputation, privileges (with their thresholds) and latest reputation events" },
-				async handler(ctx: ForumContext) {
+				async handler(ctx: ForumContext): Promise<ForumStanding> {
 					const actor = this.ownActor(ctx);
 					// One row even before the caller's first contribution makes them a member.
 					const [standing]: Array<{ reputation: number | null; isModerator: boolean } | undefined> = await this.queryAs(
@@ -653,7 +598,7 @@ export default function communityService(): ServiceSchema {
 			 * difference in the same statement order; the reputation it gave is rewritten.
 			 * `value` 0 retracts.
 			 */
-			async castVote(ctx: ForumContext, itemType: ItemType, itemId: string, value: -1 | 0 | 1): Promise<{ score: number; myVote: number }> {
+			async castVote(ctx: ForumContext, itemType: ItemType, itemId: string, value: -1 | 0 | 1): Promise<VoteResult> {
 				const userId = ctx.meta.user!.id;
 				return this.inTransaction(async (query: Query) => {
 					const item = itemType === "post" ? await lockPost(query, this.models, itemId) : await lockComment(query, this.models, itemId);

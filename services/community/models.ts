@@ -1,4 +1,5 @@
 import { DataTypes, type Sequelize } from "sequelize";
+import type { ForumItemStatus as ItemStatus } from "../../contracts/community";
 
 /**
  * The community's tables (migrations/0009-community.ts, 0016), declared once for both community
@@ -192,7 +193,7 @@ export interface CommentRow {
 	updatedAt: Date;
 }
 
-export type ItemStatus = "visible" | "pending" | "hidden" | "deleted";
+export type { ItemStatus };
 
 export interface MemberRow {
 	userId: string;

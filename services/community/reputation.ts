@@ -1,4 +1,5 @@
 import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
+import type { ForumItemType as ItemType } from "../../contracts/community";
 import { REPUTATION } from "./rules";
 
 /** Statements inside one transaction of a community service. */
@@ -16,7 +17,7 @@ export async function single<T>(rows: Promise<T[]>): Promise<T> {
 	return row;
 }
 
-export type ItemType = "post" | "comment";
+export type { ItemType };
 export type GainKind = "upvoted" | "downvoted" | "downvote_cast" | "accepted" | "accept_given" | "bonus";
 
 export interface LedgerEntry {

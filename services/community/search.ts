@@ -1,19 +1,7 @@
+import type { SearchHit } from "../../contracts/community";
+
 /** Read-only statements under the caller's row-level security. */
 type ReadQuery = (sql: string, replacements: Record<string, unknown>) => Promise<object[]>;
-
-export interface SearchHit {
-	id: string;
-	kind: "question" | "discussion";
-	/** HTML: the title escaped, matched words in <mark>. */
-	titleHtml: string;
-	/** HTML: a fragment of the body escaped, matched words in <mark>. */
-	snippetHtml: string;
-	tags: string[];
-	score: number;
-	answerCount: number;
-	rank: number;
-	createdAt: string;
-}
 
 // ts_headline returns the document's own text with these around matches: the text is escaped
 // first and only they become <mark> (a post holding them itself can add marks, nothing else).

@@ -2,7 +2,7 @@ import type { ServiceSchema } from "moleculer";
 import { DataTypes, type Sequelize } from "sequelize";
 import { ensureChannelStreams } from "../../lib/channels";
 import { columnsOf } from "../../lib/db/columns";
-import type { ForumMediaKind } from "./pipeline";
+import type { ForumMediaKind, VideoState } from "../../contracts/media";
 
 /**
  * What the media API (media.service.ts) and its workers (media-worker.service.ts) share: the rows
@@ -11,7 +11,7 @@ import type { ForumMediaKind } from "./pipeline";
  */
 
 export type UploadKind = "video" | "sensors";
-export type VideoState = "uploading" | "queued" | "processing" | "ready" | "failed";
+export type { VideoState };
 
 export interface VideoRow {
 	id: string;

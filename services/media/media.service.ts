@@ -20,26 +20,11 @@ import { PersonalDataMixin, type PersonalDataExport } from "../../mixins/persona
 import { StorageMixin } from "../../mixins/storage.mixin";
 import { FORUM_MEDIA_PREFIX, GAVE_UP, MediaRows, VIDEO_COLUMNS, defineMediaModels, type ForumMediaRow, type UploadKind, type VideoRow, type VideoState } from "./media-rows";
 import { FORUM_UPLOAD_ID, FORUM_UPLOAD_KINDS, forumMediaIdOf, type ForumUploadKind } from "./paths";
-import type { ForumMediaKind } from "./pipeline";
+import type { ForumMediaKind, ForumMediaView, VideoView } from "../../contracts/media";
 import { signedForumMediaQuery, verifyForumMediaLink } from "./signed-links";
 import { RENDITIONS, rewritePlaylist, signedPlaylistPath, verifyPlaylistSignature, type Rendition } from "./playlist";
 
 export type { AudioReadyMessage, UploadKind } from "./media-rows";
-
-export interface VideoView {
-	id: string;
-	state: VideoState;
-	progress: number;
-	failureCode: string | null;
-	failureReason: string | null;
-	durationS: number | null;
-	/** Plays the 720p rendition when ready, else the quick one; null until one exists. */
-	hlsUrl: string | null;
-	/** Clockwise rotation the player applies itself (the quick rendition keeps the phone's orientation). */
-	rotationDegrees: number;
-	thumbnailUrl: string | null;
-	createdAt: string;
-}
 
 export interface RecordingFacts {
 	videoId: string;
@@ -61,20 +46,6 @@ export interface FailedRecording {
 type MediaContext<P = Record<string, never>> = Context<P, EtudeMeta>;
 
 const PURGE_INTERVAL_MS = 60_000;
-
-/** What the owner sees of an item while it is processed, and the reference to paste once it is ready. */
-export interface ForumMediaView {
-	id: string;
-	kind: ForumMediaKind;
-	state: VideoState;
-	failureCode: string | null;
-	failureReason: string | null;
-	width: number | null;
-	height: number | null;
-	durationS: number | null;
-	markdown: string;
-	createdAt: string;
-}
 
 /** What another service (the community) learns of an item to check and embed it. */
 export interface ForumMediaFacts {

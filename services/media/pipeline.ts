@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import type { ForumMediaKind } from "../../contracts/media";
 import type { ObjectLocation, ObjectStorage } from "../../lib/storage";
 import {
 	canStreamCopy,
@@ -156,7 +157,7 @@ export async function transcodeRecording(
 	});
 }
 
-export type ForumMediaKind = "image" | "clip";
+export type { ForumMediaKind };
 
 export interface ForumMediaOutputs {
 	/** The re-encoded picture (`image.jpg`) or clip (`clip.mp4`). */

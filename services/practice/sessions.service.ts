@@ -8,21 +8,11 @@ import { isValidTimezone, localDaysSpan, studentBatchRule } from "../../lib/time
 import { DbMixin, type PersonActor } from "../../mixins/db.mixin";
 import { Outbox } from "../../mixins/outbox.mixin";
 import { PersonalDataMixin, type PersonalDataExport } from "../../mixins/personal-data.mixin";
-import type { VideoView } from "../media/media.service";
 import { UPLOAD_PATH } from "../media/paths";
-import type { TagSummary } from "./tags.service";
+import { PRACTICE_FOCUSES, type CreatedPracticeSession, type PracticeFocus, type PracticeSession as PracticeSessionView, type SessionMetricsSummary as MetricsSummary, type Tag as TagSummary } from "../../contracts/practice";
+import type { VideoView } from "../../contracts/media";
 
-export const PRACTICE_FOCUSES = [
-	"scales",
-	"etudes",
-	"repertoire",
-	"technique",
-	"sight_reading",
-	"ear_training",
-	"improvisation",
-	"other"
-] as const;
-export type PracticeFocus = (typeof PRACTICE_FOCUSES)[number];
+export { PRACTICE_FOCUSES, type PracticeFocus };
 
 const MAX_SESSION_HOURS = 12;
 
@@ -38,24 +28,6 @@ interface SessionRow {
 	updatedAt: Date;
 	deletedAt: Date | null;
 	tagIds: string[];
-}
-
-export interface PracticeSessionView {
-	id: string;
-	studentId: string;
-	focus: PracticeFocus;
-	startedAt: string;
-	endedAt: string;
-	durationMinutes: number;
-	selfRating: number | null;
-	note: string;
-	tags: TagSummary[];
-	/** Absent when the media service cannot be reached right now. */
-	videos?: VideoView[];
-	/** The latest recording's analysis once there is one; absent when analytics cannot be reached. */
-	metrics?: MetricsSummary | null;
-	createdAt: string;
-	updatedAt: string;
 }
 
 interface SessionFields {
@@ -189,11 +161,6 @@ function assertPlausibleTimes(startedAt: Date, endedAt: Date): void {
 	if (problems.length > 0) throw new ValidationFailedError("The session times do not add up", problems);
 }
 
-interface MetricsSummary {
-	analyserVersion: string;
-	metrics: Record<string, number | null>;
-}
-
 function toView(
 	row: SessionRow,
 	tagsById: Map<string, TagSummary>,
@@ -238,7 +205,7 @@ export default function sessionsService(): ServiceSchema {
 					description: "Send a client-generated `id`: repeating the request returns the same session (200) instead of a duplicate."
 				},
 				params: { $$strict: true, id: { type: "uuid", optional: true }, ...sessionFieldParams },
-				async handler(ctx: SessionContext<SessionFields & { id?: string }>): Promise<PracticeSessionView> {
+				async handler(ctx: SessionContext<SessionFields & { id?: string }>): Promise<CreatedPracticeSession> {
 					const student = ctx.meta.user!;
 					const { id = randomUUID(), tagIds = [], ...fields } = ctx.params;
 					assertPlausibleTimes(fields.startedAt, fields.endedAt);

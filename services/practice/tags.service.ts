@@ -5,21 +5,7 @@ import { ConflictError, NotFoundError, ValidationFailedError } from "../../lib/e
 import { sqlArray } from "../../lib/db/sql-arrays";
 import { DbMixin } from "../../mixins/db.mixin";
 import { PersonalDataMixin, type PersonalDataExport } from "../../mixins/personal-data.mixin";
-import { PRACTICE_FOCUSES, type PracticeFocus } from "./sessions.service";
-
-export interface TagSummary {
-	id: string;
-	name: string;
-	color: string;
-	/** The practice focus the tag belongs to; null: any. */
-	focus: PracticeFocus | null;
-}
-
-export interface TagSuggestion extends TagSummary {
-	source: "teacher" | "own";
-	/** How many of the caller's sessions carry it. */
-	uses: number;
-}
+import { PRACTICE_FOCUSES, type PracticeFocus, type Tag as TagSummary, type TagSuggestion } from "../../contracts/practice";
 
 interface TagRow extends TagSummary {
 	ownerId: string;

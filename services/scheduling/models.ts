@@ -1,4 +1,5 @@
 import { DataTypes, type FindOptions, type Model, type ModelStatic, type Sequelize } from "sequelize";
+import type { Lesson } from "../../contracts/scheduling";
 
 /** The scheduling tables (migrations/0007-scheduling.ts), declared once for both scheduling services. */
 export function defineSchedulingModels(sequelize: Sequelize) {
@@ -102,21 +103,11 @@ export function defineSchedulingModels(sequelize: Sequelize) {
 
 export type SchedulingModels = ReturnType<typeof defineSchedulingModels>;
 
-export interface SeriesRow {
-	id: string;
-	teacherId: string;
-	title: string;
-	location: string;
-	onlineUrl: string | null;
-	notes: string;
-	startLocal: string;
-	timezone: string;
-	durationMinutes: number;
-	rrule: string | null;
+/** A lesson_series row: the columns the API shows as they are (contracts/scheduling.ts Lesson), and the span and times it keeps as dates. */
+export interface SeriesRow
+	extends Pick<Lesson, "id" | "teacherId" | "title" | "location" | "onlineUrl" | "notes" | "startLocal" | "timezone" | "durationMinutes" | "rrule" | "sequence" | "splitFromId"> {
 	spanStart: Date;
 	spanEnd: Date | null;
-	sequence: number;
-	splitFromId: string | null;
 	createdAt: Date;
 	updatedAt: Date;
 }

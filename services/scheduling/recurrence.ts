@@ -1,5 +1,6 @@
 import { RRuleTemporal } from "rrule-temporal";
 import { Temporal } from "temporal-polyfill";
+import type { Recurrence, Weekday } from "../../contracts/scheduling";
 
 /**
  * Lesson times as people keep them: a wall-clock start ("2026-10-01T16:00") in an IANA zone, a
@@ -14,26 +15,12 @@ import { Temporal } from "temporal-polyfill";
  * - a time that happens twice on a fall-back night (01:30) is the first of the two, once.
  */
 
-export const WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
+/** The weekdays in RRULE order (the contract names the type; this list is the server's, to validate and parse). */
+export const WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"] as const satisfies readonly Weekday[];
+export type { Recurrence, Weekday };
 
 export const LOCAL_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/;
 export const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-/** How a lesson repeats, as the API takes it; stored as an RRULE. */
-export interface Recurrence {
-	frequency: "weekly" | "monthly";
-	/** Every N weeks or months. */
-	interval: number;
-	/** Weekly: the days of the week (default: the first lesson's). */
-	weekdays?: Weekday[];
-	/** Monthly: which of the month's weekdays (1–4 = first to fourth, -1 = last); the weekday is the first lesson's. */
-	weekdayOrdinal?: 1 | 2 | 3 | 4 | -1;
-	/** The last day a lesson may fall on, in the lesson's zone (inclusive). */
-	until?: string;
-	/** How many lessons in all. */
-	count?: number;
-}
 
 /** When a series of lessons happens. */
 export interface SeriesTiming {

@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { Context, ServiceSchema } from "moleculer";
 import { Op, QueryTypes, type Sequelize, type Transaction } from "sequelize";
 import { Temporal } from "temporal-polyfill";
+import type { FeedLink, FeedTokenStatus, LessonClash, Lesson as LessonView, LessonOccurrence as OccurrenceView } from "../../contracts/scheduling";
 import type { EtudeMeta } from "../../lib/actor";
 import type { DomainEvent, DomainEventPayloads } from "../../lib/domain-events";
 import { EtudeClientError, NotFoundError, ValidationFailedError, type FieldProblem } from "../../lib/errors";
@@ -44,37 +45,6 @@ const CLASH_WINDOW_MS = 366 * 86_400_000;
 const MAX_RANGE_DAYS = 366;
 const FEED_USE_RECORDED_EVERY_MS = 3_600_000;
 const FEED_TOKEN = /^([A-Za-z0-9_-]{43})\.ics$/;
-
-export interface LessonView
-	extends Pick<SeriesRow, "id" | "teacherId" | "title" | "location" | "onlineUrl" | "notes" | "startLocal" | "timezone" | "durationMinutes" | "rrule" | "sequence" | "splitFromId"> {
-	recurrence: Recurrence | null;
-	/** A teacher sees every student of the lesson; a student only themselves. */
-	studentIds: string[];
-	exceptions: Array<{ occurrenceStart: string; status: "cancelled" | "moved"; startLocal: string | null; durationMinutes: number | null }>;
-	/** The caller's own reminders for this lesson, minutes before it starts. */
-	myReminders: number[];
-	createdAt: string;
-	updatedAt: string;
-}
-
-export interface OccurrenceView {
-	classId: string;
-	title: string;
-	/** The occurrence's identity (its planned start), to change it. */
-	occurrenceStart: string;
-	start: string;
-	end: string;
-	status: "scheduled" | "moved" | "cancelled";
-	/** Wall clock in the viewer's zone. */
-	localStart: string;
-	localEnd: string;
-	/** Wall clock in the lesson's own zone. */
-	lessonLocalStart: string;
-	lessonTimezone: string;
-	location: string;
-	onlineUrl: string | null;
-	teacherId: string;
-}
 
 interface LessonFields {
 	title: string;
@@ -202,11 +172,12 @@ function parseOccurrenceStart(value: string): number {
 }
 
 function lessonConflict(candidate: Occurrence, clash: Occurrence & { own: boolean; people: string[] }): EtudeClientError {
-	return new EtudeClientError("This lesson overlaps another lesson of someone taking part", 409, "ERR_LESSON_CONFLICT", {
+	const details: LessonClash = {
 		occurrence: { start: iso(candidate.startMs), end: iso(candidate.endMs) },
 		// Another teacher's lesson is shown by its times only.
 		clash: { classId: clash.own ? clash.seriesId : null, occurrenceStart: clash.own ? iso(clash.originalStartMs) : null, start: iso(clash.startMs), end: iso(clash.endMs), people: clash.people }
-	});
+	};
+	return new EtudeClientError("This lesson overlaps another lesson of someone taking part", 409, "ERR_LESSON_CONFLICT", details);
 }
 
 export function hashFeedToken(token: string): string {
@@ -615,7 +586,7 @@ export default function schedulingService(config: NodeConfig): ServiceSchema {
 				permissions: ["teacher", "student"],
 				openapi: { summary: "Whether the caller has a calendar feed link (the link itself is shown only when made)" },
 				params: { $$strict: true },
-				async handler(ctx: ScheduleContext): Promise<{ active: boolean; createdAt: string | null; lastUsedAt: string | null }> {
+				async handler(ctx: ScheduleContext): Promise<FeedTokenStatus> {
 					const token: { createdAt: Date; lastUsedAt: Date | null } | null = await this.transactionAs(this.ownActor(ctx), (transaction: Transaction) =>
 						findRow((this.models as SchedulingModels).FeedToken, { where: { userId: ctx.meta.user!.id, revokedAt: null }, transaction })
 					);
@@ -631,7 +602,7 @@ export default function schedulingService(config: NodeConfig): ServiceSchema {
 					description: "Answers `url` (https) and `webcalUrl` once; only a hash of the token is stored. The link names no person."
 				},
 				params: { $$strict: true },
-				async handler(ctx: ScheduleContext): Promise<{ url: string; webcalUrl: string; createdAt: string }> {
+				async handler(ctx: ScheduleContext): Promise<FeedLink> {
 					const token = randomBytes(32).toString("base64url");
 					const { FeedToken } = this.models as SchedulingModels;
 					const createdAt = new Date();

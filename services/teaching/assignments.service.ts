@@ -1,6 +1,7 @@
 import type { Context, Service, ServiceSchema } from "moleculer";
 import { DataTypes, Op, type Sequelize, type Transaction, type WhereOptions } from "sequelize";
 import type { EtudeMeta } from "../../lib/actor";
+import type { Assignment as AssignmentView, AssignmentFields, AssignmentStatus } from "../../contracts/teaching";
 import { READS_KEPT_MESSAGES, type DomainEvent } from "../../lib/domain-events";
 import { NotFoundError, ValidationFailedError } from "../../lib/errors";
 import { renderMarkdown } from "../../lib/markdown";
@@ -11,7 +12,7 @@ import { PersonalDataMixin, type PersonalDataExport } from "../../mixins/persona
 import { isCalendarDate } from "../analytics/practice-days";
 import type { PersonProfile } from "../auth.service";
 import { PRACTICE_FOCUSES, type PracticeFocus } from "../practice/sessions.service";
-import type { TagSummary } from "../practice/tags.service";
+import type { Tag as TagSummary } from "../../contracts/practice";
 import { StudentRelationsMixin, type StudentEntity } from "./student-relations.mixin";
 import { endOfLocalDay } from "./weeks";
 
@@ -31,44 +32,13 @@ interface AssignmentRow {
 	updatedAt: Date;
 }
 
-export interface AssignmentView {
-	id: string;
-	teacherId: string;
-	teacherName: string;
-	studentId: string;
-	title: string;
-	notes: string;
-	notesHtml: string;
-	focus: PracticeFocus | null;
-	tags: TagSummary[];
-	targetTempoBpm: number | null;
-	dueDate: string;
-	/** 23:59:59 of the due date in the student's zone. */
-	dueAt: string;
-	overdue: boolean;
-	doneAt: string | null;
-	sessionIds: string[];
-	createdAt: string;
-	updatedAt: string;
-}
-
 /** A teacher's open assignments of one student, for the roster. */
 export interface OpenAssignments {
 	open: number;
 	overdue: Array<{ id: string; title: string; dueDate: string; dueAt: string }>;
 }
 
-interface AssignmentFields {
-	title: string;
-	notes?: string | null;
-	focus?: PracticeFocus | null;
-	tagIds?: string[];
-	targetTempoBpm?: number | null;
-	dueDate: string;
-}
-
 type AssignmentContext<P = Record<string, never>> = Context<P, EtudeMeta>;
-type AssignmentStatus = "open" | "done" | "all";
 
 function defineModels(sequelize: Sequelize) {
 	const Assignment = sequelize.define(

@@ -1,5 +1,6 @@
 import type { Context, Service, ServiceSchema } from "moleculer";
 import { DataTypes, Op, type Sequelize, type Transaction, type WhereOptions } from "sequelize";
+import { SHAPE_KINDS, type Drawing, type FeedbackItem as FeedbackView, type FeedbackKind } from "../../contracts/teaching";
 import type { EtudeMeta, Role } from "../../lib/actor";
 import { READS_KEPT_MESSAGES, type DomainEvent } from "../../lib/domain-events";
 import { EtudeClientError, NotFoundError, ValidationFailedError, type FieldProblem } from "../../lib/errors";
@@ -13,23 +14,9 @@ import type { PersonProfile } from "../auth.service";
 import type { RecordingFacts } from "../media/media.service";
 import { StudentRelationsMixin, canRead, type StudentEntity } from "./student-relations.mixin";
 
-type FeedbackKind = "pin" | "session" | "reply";
-
-const SHAPE_KINDS = ["arrow", "line", "rect", "ellipse", "freehand"] as const;
 /** Shapes drawn between two points: from and to, or two opposite corners. */
 const TWO_POINT_SHAPES: ReadonlySet<string> = new Set(["arrow", "line", "rect", "ellipse"]);
 const MAX_FREEHAND_POINTS = 1000;
-
-interface DrawingShape {
-	kind: (typeof SHAPE_KINDS)[number];
-	/** x, y in 0–1 of the displayed, upright frame: a drawing survives resizing and rotation. */
-	points: Array<[number, number]>;
-	color: string;
-}
-
-export interface Drawing {
-	shapes: DrawingShape[];
-}
 
 interface FeedbackRow {
 	id: string;
@@ -51,26 +38,6 @@ interface FeedbackRow {
 	rating: number | null;
 	createdAt: Date;
 	updatedAt: Date;
-}
-
-export interface FeedbackView {
-	id: string;
-	kind: FeedbackKind;
-	sessionId: string;
-	videoId: string | null;
-	studentId: string;
-	parentId: string | null;
-	author: { id: string; name: string; role: Role };
-	tMs: number | null;
-	endTMs: number | null;
-	text: string;
-	html: string;
-	drawing: Drawing | null;
-	metric: { key: string; value: number | null; unit: string | null } | null;
-	rating: number | null;
-	replies: FeedbackView[];
-	createdAt: string;
-	updatedAt: string;
 }
 
 /** What a relation check needs, plus the row or recording it was found from. */

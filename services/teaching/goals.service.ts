@@ -1,6 +1,7 @@
 import type { Context, ServiceSchema } from "moleculer";
 import { DataTypes, Op, type Sequelize, type Transaction } from "sequelize";
 import type { EtudeMeta } from "../../lib/actor";
+import type { WeeklyGoal as GoalWithProgress } from "../../contracts/teaching";
 import { NotFoundError, ValidationFailedError } from "../../lib/errors";
 import { DbMixin, type PersonActor } from "../../mixins/db.mixin";
 import { Outbox } from "../../mixins/outbox.mixin";
@@ -8,7 +9,7 @@ import { PersonalDataMixin, type PersonalDataExport } from "../../mixins/persona
 import type { PersonProfile } from "../auth.service";
 import { PRACTICE_FOCUSES, type PracticeFocus, type StudentPracticeDay } from "../practice/sessions.service";
 import { StudentRelationsMixin, type StudentEntity } from "./student-relations.mixin";
-import { isoWeekOf, localToday, weeklyProgress, type PracticeDay, type WeeklyProgress } from "./weeks";
+import { isoWeekOf, localToday, weeklyProgress, type PracticeDay } from "./weeks";
 
 export interface GoalRow {
 	id: string;
@@ -19,19 +20,6 @@ export interface GoalRow {
 	focus: PracticeFocus | null;
 	createdAt: Date;
 	updatedAt: Date;
-}
-
-export interface GoalWithProgress {
-	id: string;
-	teacherId: string;
-	teacherName: string;
-	studentId: string;
-	minutesPerWeek: number | null;
-	daysPerWeek: number | null;
-	focus: PracticeFocus | null;
-	createdAt: string;
-	updatedAt: string;
-	progress: WeeklyProgress;
 }
 
 type GoalContext<P = Record<string, never>> = Context<P, EtudeMeta>;

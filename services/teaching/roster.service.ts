@@ -1,12 +1,13 @@
 import type { Context, ServiceSchema } from "moleculer";
 import type { EtudeMeta } from "../../lib/actor";
+import type { Attention, RosterEntry } from "../../contracts/teaching";
 import type { StudentOverview } from "../analytics/analytics.service";
 import { daysBetween } from "../analytics/practice-days";
 import type { PersonProfile } from "../auth.service";
 import type { FailedRecording } from "../media/media.service";
 import type { StudentPracticeDay, StudentsPractice } from "../practice/sessions.service";
 import type { OpenAssignments } from "./assignments.service";
-import { goalWithProgress, type GoalRow, type GoalWithProgress } from "./goals.service";
+import { goalWithProgress, type GoalRow } from "./goals.service";
 import { memoizeStrings } from "../../lib/memo";
 import { datesEndingOn, isoWeekOf, localToday } from "./weeks";
 
@@ -30,35 +31,6 @@ const NO_PRACTICE_ALERT_DAYS = 3;
 const FAILURE_LOOKBACK_MS = 14 * 24 * 3_600_000;
 /** A week-over-week change the wrong way by more than this share of the previous week's value. */
 const WORSE_SHARE = 0.1;
-
-type Attention =
-	| { code: "no_practice"; message: string; days: number | null }
-	| { code: "goal_behind"; message: string }
-	| { code: "metric_worse"; message: string; metric: HeadlineMetric; change: number }
-	| { code: "recording_failed"; message: string; videoId: string; sessionId: string }
-	| { code: "assignment_overdue"; message: string; assignmentId: string };
-
-export interface RosterEntry {
-	id: string;
-	name: string;
-	timezone: string;
-	today: string;
-	heatmap: Array<{ date: string; minutes: number }>;
-	streakDays: number;
-	lastPracticeAt: string | null;
-	thisWeek: { weekStart: string; weekEnd: string; sessions: number; minutes: number; practiceDays: number };
-	goal: GoalWithProgress | null;
-	latestRecording: {
-		sessionId: string;
-		videoId: string;
-		recordedAt: string;
-		summary: Record<string, number | null>;
-		changeFromPreviousWeek: Record<string, number | null>;
-	} | null;
-	openAssignments: number;
-	overdueAssignments: number;
-	needsAttention: Attention[];
-}
 
 interface StudentFacts {
 	student: PersonProfile;

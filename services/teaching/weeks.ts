@@ -1,5 +1,6 @@
 import { Temporal } from "temporal-polyfill";
 import { memoizeStrings } from "../../lib/memo";
+import type { WeeklyProgress } from "../../contracts/teaching";
 import { addDays, isoWeekday } from "../analytics/practice-days";
 
 /**
@@ -53,15 +54,6 @@ export interface WeeklyTarget {
 	minutesPerWeek: number | null;
 	daysPerWeek: number | null;
 	focus: string | null;
-}
-
-export interface WeeklyProgress {
-	weekStart: string;
-	weekEnd: string;
-	minutesDone: number;
-	daysDone: number;
-	met: boolean;
-	onTrack: boolean;
 }
 
 /**

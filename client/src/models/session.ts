@@ -1,17 +1,16 @@
-import type { Tag } from "./tag";
+/** Practice sessions: the wire shapes come from contracts/practice.ts; the requests and labels are the app's own. */
+import type { PracticeFocus as Focus } from "../../../contracts/practice";
 
-export const FOCUS_VALUES = [
-	"scales",
-	"etudes",
-	"repertoire",
-	"technique",
-	"sight_reading",
-	"ear_training",
-	"improvisation",
-	"other"
-] as const;
-
-export type Focus = (typeof FOCUS_VALUES)[number];
+export { PRACTICE_FOCUSES as FOCUS_VALUES } from "../../../contracts/practice";
+export type {
+	CreatedPracticeSession,
+	Page,
+	PracticeFocus as Focus,
+	PracticeSession,
+	SessionMetricsSummary,
+	UploadTarget
+} from "../../../contracts/practice";
+export type { VideoState, VideoView as SessionVideo } from "../../../contracts/media";
 
 export const FOCUS_LABELS: Record<Focus, string> = {
 	scales: "Scales",
@@ -23,41 +22,6 @@ export const FOCUS_LABELS: Record<Focus, string> = {
 	improvisation: "Improvisation",
 	other: "Other"
 };
-
-export type VideoState = "uploading" | "queued" | "processing" | "ready" | "failed";
-
-export interface SessionVideo {
-	id: string;
-	state: VideoState;
-	/** percent, 0..100 */
-	progress: number;
-	failureReason: string | null;
-	hlsUrl: string | null;
-	thumbnailUrl: string | null;
-	durationS: number | null;
-}
-
-/** Summary figures of the latest analysis; the keys vary with the analyser version. */
-export interface SessionMetricsSummary {
-	analyserVersion: string;
-	metrics: Record<string, number | null>;
-}
-
-export interface PracticeSession {
-	id: string;
-	studentId: string;
-	focus: Focus;
-	startedAt: string;
-	endedAt: string;
-	durationMinutes: number;
-	selfRating: number | null;
-	note: string | null;
-	tags: Tag[];
-	videos?: SessionVideo[];
-	metrics?: SessionMetricsSummary | null;
-	createdAt: string;
-	updatedAt: string;
-}
 
 export interface NewPracticeSession {
 	id: string;
@@ -71,16 +35,6 @@ export interface NewPracticeSession {
 
 export type PracticeSessionChanges = Partial<Omit<NewPracticeSession, "id">>;
 
-/** Where the recording goes (tus 1.0); each upload sends sessionId and one of the kinds as Upload-Metadata. */
-export interface UploadTarget {
-	endpoint: string;
-	metadata: { sessionId: string; kinds: Array<"video" | "sensors"> };
-}
-
-export interface CreatedPracticeSession extends PracticeSession {
-	uploads?: UploadTarget;
-}
-
 export interface SessionFilter {
 	from?: string;
 	to?: string;
@@ -88,13 +42,6 @@ export interface SessionFilter {
 	tagId?: string;
 	limit?: number;
 	offset?: number;
-}
-
-export interface Page<T> {
-	items: T[];
-	total: number;
-	limit: number;
-	offset: number;
 }
 
 export const NOTE_MAX_LENGTH = 4000;

@@ -1,18 +1,19 @@
-export type Role = "student" | "teacher";
+import type { AuthResult as WireAuthResult, Role as WireRole, User as WireUser } from "../../../contracts/auth";
 
-export interface User {
-	id: string;
-	email: string;
-	name: string;
+export type { Invite, LinkedPerson } from "../../../contracts/auth";
+
+/**
+ * The roles the app is for. The wire's Role also has "admin", an account an operator makes and that
+ * is not expected to sign in here: the app's own types leave it out rather than handle it.
+ */
+export type Role = Exclude<WireRole, "admin">;
+
+/** contracts/auth.ts User, as the app sees it (a student's or a teacher's). */
+export interface User extends Omit<WireUser, "role"> {
 	role: Role;
-	timezone: string;
-	a4Hz: number;
-	createdAt: string;
 }
 
-export interface AuthResult {
-	token: string;
-	refreshToken: string;
+export interface AuthResult extends Omit<WireAuthResult, "user"> {
 	user: User;
 }
 
@@ -33,16 +34,6 @@ export interface ProfileChanges {
 	name?: string;
 	timezone?: string;
 	a4Hz?: number;
-}
-
-export interface LinkedPerson {
-	id: string;
-	name: string;
-}
-
-export interface Invite {
-	code: string;
-	expiresAt: string;
 }
 
 /** The A4 reference range the API accepts, in Hz. */
