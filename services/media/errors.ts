@@ -64,6 +64,18 @@ export class MediaProcessingFailedError extends RecordingRejectedError {
 	}
 }
 
+/**
+ * ffprobe stopped by something other than the file: still reading after its time, or the bucket's
+ * connection failing. Not the student's fault as far as we know, so the job is tried again rather
+ * than the recording refused (and its bytes deleted).
+ */
+export class ProbeInterruptedError extends Error {
+	constructor(reason: string) {
+		super(`ffprobe could not finish reading the file: ${reason}`);
+		this.name = "ProbeInterruptedError";
+	}
+}
+
 export class MediaOperationAbortedError extends Errors.MoleculerClientError {
 	constructor(operation: string) {
 		super(`Stopped before ffmpeg could ${operation}.`, 499, "ERR_MEDIA_ABORTED", { operation });

@@ -1,5 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,6 +20,7 @@ import {
 	validateRecording,
 	warmUpFfmpeg
 } from "./ffmpeg";
+import { ProbeInterruptedError } from "./errors";
 
 const SLOW_TIMEOUT_MS = 30_000;
 
@@ -87,6 +90,35 @@ describe("probeMedia", () => {
 	it("reports a portrait recording's clockwise rotation and its upright display size", async () => {
 		const { video } = await probeMedia(clips.portrait);
 		expect(video).toMatchObject({ width: 320, height: 240, rotationDegrees: 90, displayWidth: 240, displayHeight: 320 });
+	});
+
+	it(
+		"takes a bucket that keeps failing for a reason to try again, not for a file we cannot read",
+		async () => {
+			// Every request answers 503: ffprobe reconnects (1 + 2 + 4 + 8 s) and then gives up.
+			const failingBucket: Server = createServer((_request, response) => response.writeHead(503).end());
+			await new Promise<void>((listening) => failingBucket.listen(0, "127.0.0.1", listening));
+			try {
+				const url = `http://127.0.0.1:${(failingBucket.address() as AddressInfo).port}/uploads/take.mp4`;
+				await expect(probeMedia(url, 1_000_000)).rejects.toBeInstanceOf(ProbeInterruptedError);
+			} finally {
+				await new Promise((closed) => failingBucket.close(closed));
+			}
+		},
+		SLOW_TIMEOUT_MS
+	);
+
+	it("stops ffprobe reading from a bucket that never answers, with an error to try again rather than a refusal", async () => {
+		// A connection the bucket accepts and never answers, as a stalled S3 node does.
+		const silentBucket: Server = createServer(() => undefined);
+		await new Promise<void>((listening) => silentBucket.listen(0, "127.0.0.1", listening));
+		try {
+			const url = `http://127.0.0.1:${(silentBucket.address() as AddressInfo).port}/uploads/take.mp4`;
+			await expect(probeMedia(url, 1_000_000, { timeoutMs: 1_000 })).rejects.toBeInstanceOf(ProbeInterruptedError);
+		} finally {
+			silentBucket.closeAllConnections();
+			await new Promise((closed) => silentBucket.close(closed));
+		}
 	});
 });
 

@@ -1,11 +1,14 @@
+import { execFile } from "node:child_process";
 import { mkdir, stat } from "node:fs/promises";
 import path from "node:path";
-import ffmpeg, { type FfmpegCommand, type FfprobeData, type FfprobeStream } from "fluent-ffmpeg";
+import { promisify } from "node:util";
+import ffmpeg, { type FfmpegCommand } from "fluent-ffmpeg";
 import {
 	DurationOutOfRangeError,
 	MediaOperationAbortedError,
 	MediaProcessingFailedError,
 	NoAudioTrackError,
+	ProbeInterruptedError,
 	NotDecodableError,
 	NoVideoStreamError,
 	ResolutionTooLargeError,
@@ -92,6 +95,36 @@ const STILL_IMAGE_FORMAT = /(^|,)(image2|[a-z0-9]+_pipe)(,|$)/;
 // when over 5 % of the promised bytes are missing: rejecting a good recording is worse than missing a tiny cut.
 const TRUNCATION_TOLERANCE = 0.95;
 
+/**
+ * How long ffprobe may take to read a file's headers: well under a second for any file we take, so
+ * more means a stalled connection to the bucket or a file built to make it search; the job is tried
+ * again later instead of waiting for ever.
+ */
+const PROBE_TIMEOUT_MS = 30_000;
+
+/** The parts of ffprobe's JSON (`-show_streams -show_format`) we read; ffprobe writes most numbers as strings. */
+interface ProbedStream {
+	codec_type?: string;
+	codec_name?: string;
+	width?: number;
+	height?: number;
+	avg_frame_rate?: string;
+	r_frame_rate?: string;
+	nb_frames?: string;
+	bit_rate?: string;
+	duration?: string;
+	sample_rate?: string;
+	channels?: number;
+	disposition?: { attached_pic?: number };
+	/** A display matrix among these carries the rotation (ffmpeg 5.1 and later). */
+	side_data_list?: Array<{ rotation?: number }>;
+}
+
+interface ProbedFile {
+	streams: ProbedStream[];
+	format: { format_name?: string; duration?: string };
+}
+
 export interface FfmpegBinaries {
 	ffmpeg: string;
 	ffprobe: string;
@@ -108,12 +141,20 @@ export function useFfmpegBinaries(configured: FfmpegBinaries): void {
 /**
  * An upload read in place over HTTP (a presigned S3 URL) must not fail on a dropped connection or a
  * passing 5xx: the recording would be rejected and its bytes deleted. ffmpeg reconnects and resumes
- * at its offset instead.
+ * at its offset instead, and gives up on a read that has waited 30 s (`-rw_timeout`, in µs), so a
+ * stalled bucket fails the job, to be tried again, instead of holding it for ever.
  */
 function inputOptionsOf(input: string): string[] {
-	if (!/^https?:\/\//.test(input)) return [];
-	return ["-reconnect", "1", "-reconnect_on_network_error", "1", "-reconnect_on_http_error", "5xx", "-reconnect_delay_max", "10"];
+	if (!isRemote(input)) return [];
+	return ["-reconnect", "1", "-reconnect_on_network_error", "1", "-reconnect_on_http_error", "5xx", "-reconnect_delay_max", "10", "-rw_timeout", "30000000"];
 }
+
+function isRemote(input: string): boolean {
+	return /^https?:\/\//.test(input);
+}
+
+/** What ffprobe says when the bucket, not the file, failed it (after its own reconnects). */
+const BUCKET_FAILURE = /timed out|Connection refused|Connection reset|Server returned 5|Network is unreachable|No route to host/i;
 
 function newCommand(input: string): FfmpegCommand {
 	return ffmpeg(input).inputOptions(inputOptionsOf(input)).setFfmpegPath(binaries.ffmpeg).setFfprobePath(binaries.ffprobe);
@@ -146,14 +187,14 @@ function lastLines(log: string | null | undefined, lineCount = 8): string {
 	return (log ?? "").trim().split("\n").slice(-lineCount).join("\n");
 }
 
-function clockwiseRotation(stream: FfprobeStream): RotationDegrees {
+function clockwiseRotation(stream: ProbedStream): RotationDegrees {
 	// ffprobe reports the display matrix angle counter-clockwise; ffmpeg's own autorotate negates it the same way.
-	const counterClockwise = finiteNumber(stream.rotation) ?? 0;
+	const counterClockwise = finiteNumber(stream.side_data_list?.find((sideData) => sideData.rotation !== undefined)?.rotation) ?? 0;
 	const clockwise = (((Math.round(-counterClockwise / 90) * 90) % 360) + 360) % 360;
 	return clockwise as RotationDegrees;
 }
 
-function describeVideo(stream: FfprobeStream): VideoStreamInfo {
+function describeVideo(stream: ProbedStream): VideoStreamInfo {
 	const width = stream.width ?? 0;
 	const height = stream.height ?? 0;
 	const rotationDegrees = clockwiseRotation(stream);
@@ -169,27 +210,33 @@ function describeVideo(stream: FfprobeStream): VideoStreamInfo {
 	};
 }
 
-function ffprobe(input: string): Promise<FfprobeData> {
-	return new Promise((resolve, reject) => {
-		newCommand(input).ffprobe(inputOptionsOf(input), (error: Error | null, data: FfprobeData) => (error ? reject(error) : resolve(data)));
-	});
+const runFile = promisify(execFile);
+
+/** ffprobe run directly rather than through fluent-ffmpeg, which gives no way to stop it. */
+async function ffprobe(input: string, timeoutMs: number): Promise<ProbedFile> {
+	const args = ["-v", "error", ...inputOptionsOf(input), "-print_format", "json", "-show_streams", "-show_format", input];
+	try {
+		const { stdout } = await runFile(binaries.ffprobe, args, { timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 16 * 1024 * 1024 });
+		return JSON.parse(stdout) as ProbedFile;
+	} catch (error) {
+		const failure = error as Error & { killed?: boolean; stderr?: string };
+		if (failure.killed) throw new ProbeInterruptedError(`still reading after ${timeoutMs / 1000} s`);
+		// ffprobe names the file by its server path; the student should see only what went wrong.
+		const ffprobeReason = lastLines(failure.stderr ?? failure.message, 1).replace(`${input}: `, "");
+		if (isRemote(input) && BUCKET_FAILURE.test(ffprobeReason)) throw new ProbeInterruptedError(ffprobeReason);
+		throw new NotDecodableError(`ffprobe could not read it (${ffprobeReason})`);
+	}
 }
 
 /**
  * Streams, duration and format of a media file (a path, or a URL with its size); rejects with
- * ERR_NOT_DECODABLE when ffprobe cannot read it.
+ * ERR_NOT_DECODABLE when ffprobe cannot read it, and with a ProbeInterruptedError (to be tried
+ * again) when it has not finished within `timeoutMs` or the bucket's connection failed.
  */
-export async function probeMedia(input: string, knownSizeBytes?: number): Promise<MediaProbe> {
+export async function probeMedia(input: string, knownSizeBytes?: number, { timeoutMs = PROBE_TIMEOUT_MS } = {}): Promise<MediaProbe> {
 	const sizeBytes = knownSizeBytes ?? (await stat(input)).size;
 	if (sizeBytes === 0) throw new NotDecodableError("the file is empty");
-	let data: FfprobeData;
-	try {
-		data = await ffprobe(input);
-	} catch (error) {
-		// ffprobe names the file by its server path; the student should see only what went wrong.
-		const ffprobeReason = lastLines((error as Error).message, 1).replace(`${input}: `, "");
-		throw new NotDecodableError(`ffprobe could not read it (${ffprobeReason})`);
-	}
+	const data = await ffprobe(input, timeoutMs);
 	const formatName = data.format.format_name ?? "unknown";
 	// Cover art in an audio file is a picture attached to the sound, not a video stream.
 	const videoStream = data.streams.find((stream) => stream.codec_type === "video" && !stream.disposition?.attached_pic);
@@ -210,7 +257,7 @@ export async function probeMedia(input: string, knownSizeBytes?: number): Promis
 	};
 }
 
-function isTruncatedMp4(data: FfprobeData, sizeBytes: number): boolean {
+function isTruncatedMp4(data: ProbedFile, sizeBytes: number): boolean {
 	if (!/(^|,)(mov|mp4)(,|$)/.test(data.format.format_name ?? "")) return false;
 	let promisedBytes = 0;
 	for (const stream of data.streams) {

@@ -28,6 +28,15 @@ describe("a forum picture", () => {
 		expect(probe.video).toMatchObject({ codec: "mjpeg", displayWidth: 1600, displayHeight: 800 });
 	});
 
+	it("stands a portrait photo upright: the EXIF orientation the phone wrote is applied to the pixels before the EXIF goes", async () => {
+		const portrait = await generateJpegWithGps(inWorkDir("portrait.jpg"), 2400, 1200, 6);
+		await validateForumImage(portrait);
+		await encodeForumImage(portrait, inWorkDir("portrait-out.jpg"));
+		const encoded = await readFile(inWorkDir("portrait-out.jpg"));
+		expect(jpegHasApp1(encoded)).toBe(false);
+		expect((await probeMedia(inWorkDir("portrait-out.jpg"))).video).toMatchObject({ displayWidth: 800, displayHeight: 1600, rotationDegrees: 0 });
+	});
+
 	it("keeps a small picture at its own size, and turns a PNG into a JPEG", async () => {
 		const png = await generateStillImage(inWorkDir("small.png"), 320, 240);
 		await encodeForumImage(png, inWorkDir("small.jpg"));

@@ -78,23 +78,31 @@ export const EXIF_MARKER = "Etude test camera at the secret practice room";
 
 /**
  * A JPEG as a phone writes it: an EXIF block (APP1) right after the start of the image, with a
- * camera description and GPS coordinates (48°12'30" N). ffmpeg writes no EXIF itself, so the bytes
- * are put together here: a big-endian TIFF header, IFD0 with ImageDescription and the GPS IFD pointer,
+ * camera description and GPS coordinates (48°12'30" N), and the way the phone was held
+ * (`orientation`, the EXIF values: 6 is a portrait photo whose pixels are stored lying on their
+ * side, to be turned 90° clockwise). ffmpeg writes no EXIF itself, so the bytes are put together
+ * here: a big-endian TIFF header, IFD0 with ImageDescription, Orientation and the GPS IFD pointer,
  * then the GPS IFD with latitude reference and latitude.
  */
-export async function generateJpegWithGps(outputPath: string, width: number, height: number): Promise<string> {
+export async function generateJpegWithGps(outputPath: string, width: number, height: number, orientation = 1): Promise<string> {
 	const plainPath = `${outputPath}.plain.jpg`;
 	await runFfmpeg(["-f", "lavfi", "-i", `testsrc2=size=${width}x${height}:rate=1`, "-frames:v", "1", "-q:v", "3", plainPath]);
 	const jpeg = await readFile(plainPath);
 	await rm(plainPath, { force: true });
 	const description = Buffer.from(`${EXIF_MARKER}\0`, "latin1");
 	const entry = (tag: number, type: number, count: number, value: Buffer) => Buffer.concat([u16(tag), u16(type), u32(count), Buffer.concat([value, Buffer.alloc(4)]).subarray(0, 4)]);
-	// Offsets count from the TIFF header: header 8, IFD0 (2 entries) 2 + 24 + 4 = 30, then the GPS IFD (2 entries) 30, then the data.
+	// Offsets count from the TIFF header: header 8, IFD0 (3 entries) 2 + 36 + 4 = 42, then the GPS IFD (2 entries) 30, then the data.
 	const ifd0At = 8;
-	const gpsIfdAt = ifd0At + 30;
+	const gpsIfdAt = ifd0At + 42;
 	const descriptionAt = gpsIfdAt + 30;
 	const latitudeAt = descriptionAt + description.length;
-	const ifd0 = Buffer.concat([u16(2), entry(0x010e, 2, description.length, u32(descriptionAt)), entry(0x8825, 4, 1, u32(gpsIfdAt)), u32(0)]);
+	const ifd0 = Buffer.concat([
+		u16(3),
+		entry(0x010e, 2, description.length, u32(descriptionAt)),
+		entry(0x0112, 3, 1, u16(orientation)),
+		entry(0x8825, 4, 1, u32(gpsIfdAt)),
+		u32(0)
+	]);
 	const gpsIfd = Buffer.concat([u16(2), entry(0x0001, 2, 2, Buffer.from("N\0")), entry(0x0002, 5, 3, u32(latitudeAt)), u32(0)]);
 	const latitude = Buffer.concat([u32(48), u32(1), u32(12), u32(1), u32(30), u32(1)]);
 	const tiff = Buffer.concat([Buffer.from("MM\0*", "latin1"), u32(ifd0At), ifd0, gpsIfd, description, latitude]);
