@@ -6,6 +6,7 @@ import { DEAD_LETTER_CHANNEL } from "./lib/channels";
 import { ReplicaSafeNatsAdapter } from "./lib/jetstream-adapter";
 import { isSafeToRetry, type RetriedAction } from "./lib/retry-policy";
 import { PermissionsMiddleware } from "./middlewares/permissions.middleware";
+import { TextInputMiddleware } from "./middlewares/text-input.middleware";
 
 const NANOSECONDS_PER_DAY = 86_400 * 1e9;
 
@@ -102,8 +103,10 @@ export function brokerOptions(config: EtudeConfig): BrokerOptions {
 			broker = created;
 		},
 		started: (started) => started.broadcastLocal("$etude.ready"),
+		// A middleware listed later wraps the ones before it: text is checked before permissions load any entity.
 		middlewares: [
 			PermissionsMiddleware,
+			TextInputMiddleware,
 			channelsMiddleware(config)
 		]
 	};

@@ -44,3 +44,11 @@ export class ConflictError extends EtudeClientError {
 		super(message, 409, code);
 	}
 }
+
+/** A request body that is JSON but no object: every action takes its fields from an object. */
+export class BodyNotAnObjectError extends EtudeClientError {
+	constructor() {
+		// The code of every other body the gateway cannot use (a bare string, number or null among them).
+		super("The request body must be a JSON object", 400, "ERR_MALFORMED_JSON");
+	}
+}

@@ -9,7 +9,7 @@ import { RETRY_AFTER_SECONDS, toApiError } from "../lib/api-errors";
 import { createClientAddressResolver } from "../lib/client-address";
 import { decideByRole } from "../lib/authorization";
 import { absentGroups, aliasesOf } from "../lib/gateway-routes";
-import { ForbiddenError, UnauthorizedError } from "../lib/errors";
+import { BodyNotAnObjectError, ForbiddenError, UnauthorizedError } from "../lib/errors";
 import type { NodeConfig } from "../lib/node-config";
 import { buildOpenApiDocument, type PublishedAction } from "../lib/openapi";
 import { objectStoreOrigins, securityHeaders, setHeaders } from "../lib/security-headers";
@@ -120,6 +120,12 @@ export default function apiService(config: NodeConfig): ServiceSchema {
 						json: { strict: true, limit: config.bodyLimit },
 						urlencoded: false
 					},
+					// The strict parser refuses a bare string, number or null but lets an array through,
+					// which moleculer-web would merge into the parameters as if no body had been sent.
+					use: [
+						(req: GatewayRequest & { body?: unknown }, _res: ServerResponse, next: (error?: Error) => void) =>
+							next(Array.isArray(req.body) ? new BodyNotAnObjectError() : undefined)
+					],
 					callOptions: { timeout: config.requestTimeoutMs },
 					onBeforeCall(ctx: Context<unknown, EtudeMeta>, _route: unknown, req: GatewayRequest) {
 						// Ids are fixed here, before any retry, so a repeated create never duplicates.

@@ -3,11 +3,12 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ServedRoute } from "../../services/api.service";
 import { httpClient, practiceSession, type Account } from "../support/http-client";
 import { eventually } from "../support/eventually";
+import { inParallel } from "../support/in-parallel";
 import { generateStillImage } from "../support/media-fixtures";
 import { analysedTake, localDate, logSession, testClip } from "../support/teaching-fixtures";
+import { servedRoutes } from "../support/served-routes";
 import { startTestApi, type TestApi } from "../support/test-node";
 import { tusUpload } from "../support/tus";
 import { testDatabaseUrl } from "../support/file-database";
@@ -566,16 +567,6 @@ function webPushSubscriptionOf(caller: Caller): { endpoint: string; keys: { p256
 	};
 }
 
-/** Runs `work` over `items`, at most `limit` at a time (the machine and the database pool are small). */
-async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-	let next = 0;
-	await Promise.all(
-		Array.from({ length: Math.min(limit, items.length) }, async () => {
-			while (next < items.length) await work(items[next++]!);
-		})
-	);
-}
-
 interface Attempt {
 	routeCase: RouteCase;
 	caller: Caller;
@@ -774,7 +765,7 @@ describe("authorization of every route the gateway serves, with real entities of
 	it("has a case for every route the gateway serves, and none for a route it does not", () => {
 		// The community's routes have their own sweep with real posts, answers, votes and flags of
 		// other members (community-authorization.spec.ts), which probes every one of them the API documents.
-		const served = ((api.node.broker.getLocalService("api") as unknown as { servedRoutes(): ServedRoute[] }).servedRoutes())
+		const served = servedRoutes(api)
 			.map((route) => `${route.method} ${route.path}`)
 			.filter((route) => !route.includes(" /api/forum/"));
 		const covered = new Set(cases.map((routeCase) => routeCase.route));

@@ -32,6 +32,21 @@ describe("bad input at the HTTP edge", () => {
 		}
 	});
 
+	it("refuses an array body where every field is optional, instead of taking it for no change", async () => {
+		const response = await http.request("PATCH", "/api/me", { token: student.token, rawBody: "[]" });
+		expect(response.status).toBe(400);
+		expect(response.body.code).toBe("ERR_MALFORMED_JSON");
+	});
+
+	it("refuses text with a NUL character, which would be stored as something else, and names the field", async () => {
+		const response = await http.request("POST", "/api/tags", { token: student.token, body: { name: "Spic\u0000cato", color: "#336699" } });
+		expect(response.status).toBe(422);
+		expect(response.body).toMatchObject({ code: "ERR_VALIDATION", fields: [{ field: "name" }] });
+		expect((await http.request("GET", "/api/tags", { token: student.token })).body).toEqual([]);
+		const search = await http.request("GET", "/api/tags/suggest?q=%00", { token: student.token });
+		expect(search.status).toBe(422);
+	});
+
 	it("refuses bodies over the limit with 413 and writes nothing", async () => {
 		const session = practiceSession({ note: "x".repeat(20_000) });
 		const response = await http.request("POST", "/api/sessions", { token: student.token, body: session });
