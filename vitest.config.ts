@@ -19,7 +19,7 @@ export default defineConfig({
 			{
 				test: {
 					name: "unit",
-					include: ["services/**/*.spec.ts", "mixins/**/*.spec.ts", "lib/**/*.spec.ts", "test/unit/**/*.spec.ts"],
+					include: ["services/**/*.spec.ts", "mixins/**/*.spec.ts", "middlewares/**/*.spec.ts", "lib/**/*.spec.ts", "test/unit/**/*.spec.ts"],
 					exclude: ZONED_TESTS,
 					// A few run ffmpeg or kubectl: a busy machine must not turn them into failures.
 					testTimeout: 20_000
