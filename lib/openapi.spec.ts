@@ -8,6 +8,15 @@ describe("ruleToSchema", () => {
 		expect(ruleToSchema({ type: "enum", values: ["a", "b"] })).toEqual({ type: "string", enum: ["a", "b"] });
 		expect(ruleToSchema({ type: "array", items: "uuid", max: 3 })).toEqual({ type: "array", items: { type: "string", format: "uuid" }, maxItems: 3 });
 		expect(ruleToSchema({ type: "string", pattern: /^#[0-9a-f]{6}$/ })).toEqual({ type: "string", pattern: "^#[0-9a-f]{6}$" });
+		expect(ruleToSchema({ type: "url", max: 1000, nullable: true, optional: true })).toEqual({ type: ["string", "null"], format: "uri", maxLength: 1000 });
+		expect(ruleToSchema({ type: "enum", values: [1, -1] })).toEqual({ type: "integer", enum: [1, -1] });
+		expect(ruleToSchema({ type: "tuple", items: [{ type: "number" }, { type: "number" }] })).toEqual({
+			type: "array",
+			prefixItems: [{ type: "number" }, { type: "number" }],
+			minItems: 2,
+			maxItems: 2
+		});
+		expect(ruleToSchema({ type: "custom", check: () => true, nullable: true })).toEqual({});
 	});
 });
 

@@ -47,6 +47,8 @@ export function ruleToSchema(input: unknown): JsonSchema {
 			}
 			case "email":
 				return { type: "string", format: "email", ...(rule.max ? { maxLength: rule.max } : {}) };
+			case "url":
+				return { type: "string", format: "uri", ...(rule.max ? { maxLength: rule.max } : {}) };
 			case "uuid":
 				return { type: "string", format: "uuid" };
 			case "date":
@@ -60,7 +62,11 @@ export function ruleToSchema(input: unknown): JsonSchema {
 				return s;
 			}
 			case "enum":
-				return { type: "string", enum: rule.values };
+				return { ...enumType(rule.values ?? []), enum: rule.values };
+			case "tuple": {
+				const items = (rule.items as unknown[]).map(ruleToSchema);
+				return { type: "array", prefixItems: items, minItems: items.length, maxItems: items.length };
+			}
 			case "array":
 				return { type: "array", items: ruleToSchema(rule.items), ...(rule.max !== undefined ? { maxItems: rule.max } : {}) };
 			case "object":
@@ -70,8 +76,17 @@ export function ruleToSchema(input: unknown): JsonSchema {
 		}
 	})();
 	if (rule.default !== undefined) schema.default = rule.default;
-	if (rule.nullable) schema.type = [schema.type, "null"];
+	// A rule with no JSON type (a custom check) takes anything, null included.
+	if (rule.nullable && typeof schema.type === "string") schema.type = [schema.type, "null"];
 	return schema;
+}
+
+/** An enum's JSON type is its values' (votes are the numbers 1 and −1, not strings). */
+function enumType(values: unknown[]): JsonSchema {
+	if (values.every((value) => typeof value === "string")) return { type: "string" };
+	if (values.every((value) => Number.isInteger(value))) return { type: "integer" };
+	if (values.every((value) => typeof value === "number")) return { type: "number" };
+	return {};
 }
 
 function objectSchema(props: Record<string, unknown>): JsonSchema {
