@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../broker.config";
 import { startNode, type EtudeNode } from "../../lib/node";
 import { HOT_WINDOW_DAYS, hotRank } from "../../services/community/rules";
-import { OWNER, ask, member, members } from "../support/community-fixtures";
+import { OWNER, ask, makeModerator, member, members } from "../support/community-fixtures";
 import { httpClient, type Account } from "../support/http-client";
 import { startTestApi, type TestApi } from "../support/test-node";
 import { testDatabaseUrl } from "../support/file-database";
@@ -195,6 +195,32 @@ describe.each([
 		const gone = await search("flageolett");
 		expect(gone.query).toBe("flageolett");
 		expect(gone.items.map((item: { id: string }) => item.id)).not.toContain(id);
+	});
+
+	it("takes a held post's words into the lexicon and the results only when a moderator approves it", async () => {
+		const search = async (q: string) => (await target.http.request("GET", `/api/forum/search?${new URLSearchParams({ q, limit: "50" })}`, { token: reader.token })).body;
+		const wordCount = () =>
+			asOwner(target.databaseUrl, async (client) => (await client.query<{ posts: number }>("SELECT posts FROM forum_words WHERE word = 'portato'")).rows[0]?.posts ?? 0);
+		const newcomer = await target.http.register("student", "Newcomer with a link");
+		const moderator = await member(target.http, target.databaseUrl, "Search moderator", 300);
+		await makeModerator(target.databaseUrl, moderator);
+		// A first-day account's post with a link waits for review.
+		const held = await target.http.request("POST", "/api/forum/posts", {
+			token: newcomer.token,
+			body: { title: "Portato strokes in slow movements", body: "My portato sounds choppy; see https://example.org/portato for a clip.", tags: ["bowing"] }
+		});
+		expect(held.body.status).toBe("pending");
+		expect(await wordCount()).toBe(0);
+		const before = await search("portatto");
+		expect(before.query).toBe("portatto");
+		expect(before.items.map((item: { id: string }) => item.id)).not.toContain(held.body.id);
+
+		const decision = { itemType: "post", itemId: held.body.id, action: "approve" };
+		expect((await target.http.request("POST", "/api/forum/moderation/decisions", { token: moderator.token, body: decision })).body.status).toBe("visible");
+		expect(await wordCount()).toBe(1);
+		const after = await search("portatto");
+		expect(after.query).toBe("portato");
+		expect(after.items.map((item: { id: string }) => item.id)).toContain(held.body.id);
 	});
 
 	it("serves hot from stored ranks: a vote re-ranks at once, and after a refresh the order is the computed rank's", async () => {
