@@ -59,6 +59,7 @@ const environmentSchema = z.object({
 		message: "must be a mailto: address or an https: URL that push services can reach (not localhost)"
 	}),
 	DEVICE_TOKEN_STALE_DAYS: z.coerce.number().int().min(1).max(365).default(60),
+	NOTIFICATIONS_KEPT_DAYS: z.coerce.number().int().min(2).max(3650).default(90),
 	FCM_SERVICE_ACCOUNT_FILE: optionalString,
 	APNS_KEY_FILE: optionalString,
 	APNS_KEY_ID: optionalString,
@@ -148,6 +149,10 @@ function crossFieldProblems(environment: NodeJS.ProcessEnv): string[] {
 	if (environment.NODE_ENV === "production" && distributed && !vapid.every(Boolean) && servicesNamed(environment.SERVICES).includes("notifications")) {
 		problems.push("VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY and VAPID_SUBJECT are required for the notifications group in production over a TRANSPORTER");
 	}
+	// A notice forgotten while its event could still be redelivered would be made again, unread.
+	const keptDays = Number(environment.NOTIFICATIONS_KEPT_DAYS ?? 90);
+	const streamDays = Number(environment.JETSTREAM_MAX_AGE_DAYS ?? 14);
+	if (keptDays <= streamDays) problems.push(`NOTIFICATIONS_KEPT_DAYS (${keptDays}) must be more than JETSTREAM_MAX_AGE_DAYS (${streamDays})`);
 	const apns = [environment.APNS_KEY_FILE, environment.APNS_KEY_ID, environment.APNS_TEAM_ID, environment.APNS_TOPIC].map((value) => Boolean(value?.trim()));
 	if (apns.some(Boolean) && !apns.every(Boolean)) problems.push("APNS_KEY_FILE, APNS_KEY_ID, APNS_TEAM_ID and APNS_TOPIC go together");
 	return problems;
@@ -198,6 +203,8 @@ export interface EtudeConfig {
 	vapid?: { publicKey: string; privateKey: string; subject: string };
 	/** App installations not seen for this long stop getting pushes and are removed. */
 	deviceTokenStaleDays: number;
+	/** Notifications older than this leave the inbox, read or not. */
+	notificationsKeptDays: number;
 	/** Android (and any FCM) pushes: a service account JSON file; unset = off. */
 	fcmServiceAccountFile?: string;
 	/** iOS pushes straight to APNs with a .p8 token key; unset = off. */
@@ -264,6 +271,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): EtudeC
 				? { publicKey: env.VAPID_PUBLIC_KEY, privateKey: env.VAPID_PRIVATE_KEY, subject: env.VAPID_SUBJECT }
 				: undefined,
 		deviceTokenStaleDays: env.DEVICE_TOKEN_STALE_DAYS,
+		notificationsKeptDays: env.NOTIFICATIONS_KEPT_DAYS,
 		fcmServiceAccountFile: env.FCM_SERVICE_ACCOUNT_FILE ? path.resolve(env.FCM_SERVICE_ACCOUNT_FILE) : undefined,
 		apns:
 			env.APNS_KEY_FILE && env.APNS_KEY_ID && env.APNS_TEAM_ID && env.APNS_TOPIC

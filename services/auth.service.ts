@@ -186,7 +186,6 @@ export default function authService(config: NodeConfig): ServiceSchema {
 					});
 					ctx.meta.$statusCode = 201;
 					ctx.meta.$location = "/api/me";
-					ctx.emit("auth.registered", { userId: user.id, role: user.role });
 					return this.issueTokens(user);
 				}
 			},
@@ -216,7 +215,6 @@ export default function authService(config: NodeConfig): ServiceSchema {
 					// Gateways cached the account as deleted.
 					if (state) this.broker.broadcast("auth.tokens_changed", { userId: user.id, ...state });
 					await this.linksChanged(ctx, "all");
-					ctx.emit("auth.user.restored", { userId: user.id, role: user.role });
 					return { ...(await this.issueTokens(user)), deletionCancelled: true };
 				}
 			},
@@ -310,7 +308,6 @@ export default function authService(config: NodeConfig): ServiceSchema {
 					await this.endEverySession(user.id);
 					// Whoever was linked to this account must stop seeing it at once.
 					await this.linksChanged(ctx, "all");
-					ctx.emit("auth.user.deleted", { userId: user.id, role: user.role });
 					ctx.meta.$statusCode = 204;
 				}
 			},
@@ -381,7 +378,6 @@ export default function authService(config: NodeConfig): ServiceSchema {
 						);
 					});
 					await this.linksChanged(ctx, { teacherId: invite.teacherId, studentId });
-					ctx.emit("auth.student.linked", { teacherId: invite.teacherId, studentId });
 					return { teacher: { id: invite.teacherId, name: invite.name } };
 				}
 			},
@@ -527,7 +523,6 @@ export default function authService(config: NodeConfig): ServiceSchema {
 						{ teacherId, studentId: ctx.params.id }
 					);
 					await this.linksChanged(ctx, { teacherId, studentId: ctx.params.id });
-					ctx.emit("auth.student.unlinked", { teacherId, studentId: ctx.params.id });
 					ctx.meta.$statusCode = 204;
 				}
 			}

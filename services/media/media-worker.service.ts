@@ -1,9 +1,10 @@
 import type { Context, Service, ServiceSchema } from "moleculer";
+import type { Transaction } from "sequelize";
 import { DEAD_LETTER_CHANNEL, deadLetterOrigin } from "../../lib/channels";
-import { publishDomainEvent } from "../../lib/domain-events";
 import type { NodeConfig } from "../../lib/node-config";
 import type { ObjectStorage } from "../../lib/storage";
 import { DbMixin } from "../../mixins/db.mixin";
+import { Outbox } from "../../mixins/outbox.mixin";
 import { StorageMixin } from "../../mixins/storage.mixin";
 import { MediaOperationAbortedError, RecordingRejectedError } from "./errors";
 import { useFfmpegBinaries, warmUpFfmpeg } from "./ffmpeg";
@@ -35,7 +36,7 @@ interface MediaWorker {
 export default function mediaWorkerService(config: NodeConfig): ServiceSchema {
 	return {
 		name: "media-worker",
-		mixins: [DbMixin(defineMediaModels, { systemActor: "media" }), StorageMixin(config), MediaRows()],
+		mixins: [DbMixin(defineMediaModels, { systemActor: "media" }), StorageMixin(config), MediaRows(), Outbox()],
 
 		channels: {
 			"media.process": {
@@ -167,9 +168,17 @@ export default function mediaWorkerService(config: NodeConfig): ServiceSchema {
 			},
 
 			async failVideo(video: VideoRow, code: string, reason: string): Promise<void> {
-				await this.updateVideo(video.id, "state = 'failed', failure_code = :code, failure_reason = :reason", { code, reason });
 				const outcome = { videoId: video.id, sessionId: video.sessionId, studentId: video.ownerId, code };
-				await publishDomainEvent(this.broker, "media.video_failed", outcome);
+				const actor = this.systemActor();
+				// Recorded with the failure: a redelivered job finds the recording failed and stops, so this is the only send.
+				const announced = await this.transactionAs(actor, async (transaction: Transaction) => {
+					await this.sequelize.query("UPDATE videos SET state = 'failed', failure_code = :code, failure_reason = :reason, updated_at = now() WHERE id = :videoId", {
+						replacements: { code, reason, videoId: video.id },
+						transaction
+					});
+					return this.recordEvent(transaction, actor, "media.video_failed", outcome);
+				});
+				await this.sendRecorded([announced]);
 				// The local event beside the durable one is what benchmarks and progress listeners watch.
 				this.broker.emit("media.failed", outcome);
 			},

@@ -37,6 +37,19 @@ const UPLOAD_ACTIONS = {
 
 const actionsFor = (uploadId: string) => UPLOAD_ACTIONS[FORUM_UPLOAD_ID.test(uploadId) ? "forum" : "recording"];
 
+/**
+ * tus writes its own refusals of a request's headers (no `Tus-Resumable`, a malformed
+ * `Upload-Length` or `Upload-Metadata`) as a line of text, before any hook runs; like every other
+ * refusal of ours they go out as JSON with a code.
+ */
+class CodedTusServer extends Server {
+	override write(...[context, headers, status, body = ""]: Parameters<Server["write"]>): ReturnType<Server["write"]> {
+		if (status < 400) return super.write(context, headers, status, body);
+		headers.set("Content-Type", "application/json; charset=utf-8");
+		return super.write(context, headers, status, asTusError({ status_code: status, body }).body);
+	}
+}
+
 /** The gateway's own check of an `Authorization` header: the same token rules as every API route. */
 export type BearerAuthenticator = (authorizationHeader: string | null | undefined) => Promise<AuthenticatedUser | null>;
 
@@ -133,7 +146,7 @@ export function createUploadServer(config: NodeConfig, broker: ServiceBroker, au
 			return answer;
 		}
 	};
-	return new Server(options);
+	return new CodedTusServer(options);
 }
 
 function uploadStore(config: NodeConfig): DataStore {

@@ -24,6 +24,8 @@ import { quietHoursRelease } from "./quiet-hours";
 const CLAIM_BATCH = 100;
 const SEND_EVERY_MS = 1000;
 const PRUNE_EVERY_MS = 3_600_000;
+/** Old notifications deleted per transaction, so a first run over a large inbox holds no long lock. */
+const FORGET_BATCH_SIZE = 1_000;
 /** A sender killed mid-send leaves its claims to others after this long. */
 const LEASE_MS = 30_000;
 /** Attempts for passing failures (429, 5xx, the network), spaced 10 s, 20 s, 40 s, 80 s. */
@@ -76,7 +78,8 @@ export default function notificationsDeliveryService(config: NodeConfig): Servic
 			DbMixin(defineNotificationModels),
 			Cron({
 				send: { everyMs: SEND_EVERY_MS, method: "sendDue", runAtStart: true },
-				prune: { everyMs: PRUNE_EVERY_MS, method: "pruneStaleDevices", runAtStart: true }
+				prune: { everyMs: PRUNE_EVERY_MS, method: "pruneStaleDevices", runAtStart: true },
+				forget: { everyMs: PRUNE_EVERY_MS, method: "forgetOldNotifications", runAtStart: true }
 			})
 		],
 
@@ -263,6 +266,24 @@ export default function notificationsDeliveryService(config: NodeConfig): Servic
 				const before = new Date(Date.now() - config.deviceTokenStaleDays * 86_400_000);
 				const removed = await this.asSystem((transaction: Transaction) => DeviceToken.destroy({ where: { lastSeenAt: { [Op.lt]: before } }, transaction }));
 				if (removed > 0) this.logger.info(`Removed ${removed} device tokens not seen for ${config.deviceTokenStaleDays} days`);
+			},
+
+			/** The inbox keeps NOTIFICATIONS_KEPT_DAYS; older notices go with their pushes, a batch per transaction. */
+			async forgetOldNotifications(): Promise<number> {
+				const { Notification } = this.models as NotificationModels;
+				const before = new Date(Date.now() - config.notificationsKeptDays * 86_400_000);
+				let forgotten = 0;
+				for (;;) {
+					const removed = await this.asSystem(async (transaction: Transaction) => {
+						const batch = (await Notification.findAll({ attributes: ["id"], where: { createdAt: { [Op.lt]: before } }, limit: FORGET_BATCH_SIZE, raw: true, transaction })) as unknown as Array<{ id: string }>;
+						if (batch.length === 0) return 0;
+						return Notification.destroy({ where: { id: batch.map((row) => row.id) }, transaction });
+					});
+					forgotten += removed;
+					if (removed < FORGET_BATCH_SIZE) break;
+				}
+				if (forgotten > 0) this.logger.info(`Forgot ${forgotten} notifications older than ${config.notificationsKeptDays} days`);
+				return forgotten;
 			}
 		},
 

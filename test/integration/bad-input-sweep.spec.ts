@@ -48,7 +48,7 @@ interface BadInput {
 	path: string;
 	body?: string;
 	headers?: Record<string, string>;
-	/** Its errors must be JSON with a code: every route but tus uploads and signed object URLs, which speak their own protocols. */
+	/** Its errors must be JSON with a code: every route but signed object URLs, which answer as the bucket does. */
 	json: boolean;
 	/** A route anyone may call: nobody sends it every bad input too. */
 	public: boolean;
@@ -248,7 +248,8 @@ function badInputsOf(route: ServedRoute): BadInput[] {
 	if (key === `POST ${UPLOAD_PATH}`) {
 		for (const [label, headers] of Object.entries(JUNK_UPLOAD_HEADERS)) inputs.push({ input: `tus: ${label}`, path: route.path, headers: { "tus-resumable": "1.0.0", ...headers } });
 	}
-	if (!json) return inputs.map((input) => ({ ...input, route: key, method: route.method, json, public: false, last: false }));
+	// tus answers in its own protocol, but its refusals carry a code like every other route's.
+	if (!json) return inputs.map((input) => ({ ...input, route: key, method: route.method, json: route.path.startsWith(UPLOAD_PATH), public: false, last: false }));
 
 	if (bodySchema) {
 		const properties = Object.entries(bodySchema.properties ?? {});

@@ -152,6 +152,22 @@ describe("the transactional outbox", () => {
 		expect(await outboxRows("media_outbox")).toBe(0);
 	});
 
+	it("tells the student of a recording the worker gave up on, though the failure could not be announced at once", async () => {
+		const session = await http.request("POST", "/api/sessions", { token: student.token, body: practiceSession() });
+		const videoId = await processedRecordingOf(session.body.id);
+		const worker = api.node.broker.getLocalService("media-worker") as unknown as { failVideo(video: object, code: string, reason: string): Promise<void> };
+		const failedNotices = async () => (await noticesOf(student)).filter((notice) => notice.title === "We could not analyse your recording").length;
+		const before = await failedNotices();
+		failSendsOn("media.video_failed");
+		await worker.failVideo({ id: videoId, sessionId: session.body.id, ownerId: student.id }, "ERR_PROCESSING_FAILED", "We could not process this recording.");
+		expect(await outboxRows("media_outbox")).toBe(1);
+		expect((await database.query("SELECT state FROM videos WHERE id = $1", [videoId])).rows).toEqual([{ state: "failed" }]);
+
+		restoreChannels();
+		await eventually(async () => (await failedNotices()) === before + 1 || undefined, "the failure's notice", 30_000);
+		expect(await outboxRows("media_outbox")).toBe(0);
+	});
+
 	it("tells the asker of an answer and the answerer of an accept, once though it was accepted again, sent while the transporter was down", async () => {
 		const asker = await member(http, testDatabaseUrl(), "Asker", 50);
 		const answerer = await member(http, testDatabaseUrl(), "Answerer", 50);

@@ -47,6 +47,15 @@ describe("bad input at the HTTP edge", () => {
 		expect(search.status).toBe(422);
 	});
 
+	it("refuses a tus upload's bad headers, checked by tus itself before any hook, as JSON with a code", async () => {
+		const bearer = { authorization: `Bearer ${student.token}` };
+		const noProtocol = await http.request("POST", "/api/uploads", { headers: { ...bearer, "upload-length": "1000" } });
+		expect(noProtocol).toMatchObject({ status: 412, body: { code: "ERR_UPLOAD_PROTOCOL_VERSION" } });
+		const badLength = await http.request("POST", "/api/uploads", { headers: { ...bearer, "tus-resumable": "1.0.0", "upload-length": "-5" } });
+		expect(badLength).toMatchObject({ status: 400, body: { code: "ERR_UPLOAD_BAD_REQUEST", message: "Invalid upload-length" } });
+		expect(badLength.headers.get("content-type")).toMatch(/^application\/json/);
+	});
+
 	it("refuses bodies over the limit with 413 and writes nothing", async () => {
 		const session = practiceSession({ note: "x".repeat(20_000) });
 		const response = await http.request("POST", "/api/sessions", { token: student.token, body: session });

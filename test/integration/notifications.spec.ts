@@ -282,6 +282,19 @@ describe("the inbox API", () => {
 		expect((await database.query("SELECT 1 FROM device_push_tokens WHERE installation_id = 'installation-stale'")).rows).toEqual([]);
 	});
 
+	it("forgets notifications older than NOTIFICATIONS_KEPT_DAYS, read or not, and keeps the newer ones", async () => {
+		const person = await http.register("student", "Maria Grinberg");
+		const goal = () => publish("goals.set", { goalId: randomUUID(), teacherId: teacher.id, studentId: person.id, minutesPerWeek: 60, daysPerWeek: null });
+		const [old, unreadOld, recent] = [await goal(), await goal(), await goal()];
+		await waitFor(async () => (await database.query("SELECT 1 FROM notifications WHERE recipient_id = $1", [person.id])).rows.length === 3, "three notices");
+		await database.query("UPDATE notifications SET created_at = now() - interval '91 days', read_at = now() - interval '90 days' WHERE dedupe_key = $1", [old]);
+		await database.query("UPDATE notifications SET created_at = now() - interval '91 days' WHERE dedupe_key = $1", [unreadOld]);
+		expect(await delivery.forgetOldNotifications()).toBe(2);
+		expect((await database.query("SELECT dedupe_key FROM notifications WHERE recipient_id = $1", [person.id])).rows).toEqual([{ dedupe_key: recent }]);
+		const inbox = await http.request("GET", "/api/notifications", { token: person.token });
+		expect(inbox.body.items).toHaveLength(1);
+	});
+
 	it("exports what it holds about a person (no push keys) and removes it all on accounts.purge", async () => {
 		const person = await http.register("student", "Sofia");
 		const subscription = await subscribe(person);

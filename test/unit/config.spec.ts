@@ -51,6 +51,13 @@ describe("loadConfig", () => {
 		expect(problems).toMatch(/JWT_SECRET is required in production/);
 	});
 
+	it("keeps notifications 90 days, and never for less time than a channel keeps the events that made them", () => {
+		expect(loadConfig({}).notificationsKeptDays).toBe(90);
+		expect(loadConfig({ NOTIFICATIONS_KEPT_DAYS: "30", JETSTREAM_MAX_AGE_DAYS: "14" }).notificationsKeptDays).toBe(30);
+		expect(() => loadConfig({ NOTIFICATIONS_KEPT_DAYS: "14" })).toThrow(/NOTIFICATIONS_KEPT_DAYS \(14\) must be more than JETSTREAM_MAX_AGE_DAYS \(14\)/);
+		expect(() => loadConfig({ NOTIFICATIONS_KEPT_DAYS: "60", JETSTREAM_MAX_AGE_DAYS: "90" })).toThrow(/must be more than JETSTREAM_MAX_AGE_DAYS/);
+	});
+
 	it("takes Web Push keys from the environment only whole, with a subject push services can reach", () => {
 		const keys = { VAPID_PUBLIC_KEY: "public", VAPID_PRIVATE_KEY: "private" };
 		expect(loadConfig({ ...keys, VAPID_SUBJECT: "mailto:admin@school.org" }).vapid).toEqual({ publicKey: "public", privateKey: "private", subject: "mailto:admin@school.org" });
