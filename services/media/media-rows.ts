@@ -1,5 +1,5 @@
 import type { ServiceSchema } from "moleculer";
-import { DataTypes, type Sequelize } from "sequelize";
+import { DataTypes, type Sequelize, type Transaction, type fn, type literal } from "sequelize";
 import { ensureChannelStreams } from "../../lib/channels";
 import { columnsOf } from "../../lib/db/columns";
 import type { ForumMediaKind, VideoState } from "../../contracts/media";
@@ -30,10 +30,20 @@ export interface VideoRow {
 	playlistKey: string | null;
 	rotationDegrees: number;
 	attempts: number;
+	/** Where the job writes its outputs (`recordings/<videoId>/`). */
+	outputPrefix: string | null;
+	processed: boolean;
 	/** When the practice session started, for the analysis time series. */
 	recordedAt: Date;
+	audioReadyAt: Date | null;
+	processedAt: Date | null;
+	deletedAt: Date | null;
 	createdAt: Date;
+	updatedAt: Date;
 }
+
+/** New values for some of a row's columns: values, or SQL the ORM builds (`fn("now")`, `literal("attempts + 1")`). */
+export type RowChanges<Row> = { [Column in keyof Row]?: Row[Column] | ReturnType<typeof fn> | ReturnType<typeof literal> };
 
 /** A forum picture or clip as stored (migrations/0015-forum-media.ts). */
 export interface ForumMediaRow {
@@ -72,12 +82,6 @@ export interface Delivery {
 	working?: () => void;
 }
 
-export const VIDEO_COLUMNS = `v.id, v.session_id AS "sessionId", v.owner_id AS "ownerId", v.upload_id AS "uploadId", v.state,
-	v.progress_percent AS "progressPercent", v.failure_code AS "failureCode", v.failure_reason AS "failureReason",
-	v.size_bytes AS "sizeBytes", v.duration_s AS "durationS", v.audio_key AS "audioKey", v.thumbnail_key AS "thumbnailKey",
-	v.quick_playlist_key AS "quickPlaylistKey", v.playlist_key AS "playlistKey", v.rotation_degrees AS "rotationDegrees",
-	v.attempts, v.recorded_at AS "recordedAt", v.created_at AS "createdAt"`;
-
 export const GAVE_UP = { code: "ERR_PROCESSING_FAILED", reason: "We could not process this recording; please upload it again." };
 export const FORUM_MEDIA_PREFIX = (mediaId: string) => `forum-media/${mediaId}/`;
 /** The longest a failed job waits before it is tried again. */
@@ -89,7 +93,26 @@ export function defineMediaModels(sequelize: Sequelize) {
 		{
 			id: { type: DataTypes.UUID, primaryKey: true },
 			sessionId: { type: DataTypes.UUID, allowNull: false },
-			ownerId: { type: DataTypes.UUID, allowNull: false }
+			ownerId: { type: DataTypes.UUID, allowNull: false },
+			uploadId: { type: DataTypes.TEXT, allowNull: false },
+			state: { type: DataTypes.TEXT, allowNull: false },
+			progressPercent: { type: DataTypes.SMALLINT, allowNull: false },
+			failureCode: { type: DataTypes.TEXT },
+			failureReason: { type: DataTypes.TEXT },
+			sizeBytes: { type: DataTypes.BIGINT, allowNull: false },
+			durationS: { type: DataTypes.REAL },
+			audioKey: { type: DataTypes.TEXT },
+			thumbnailKey: { type: DataTypes.TEXT },
+			quickPlaylistKey: { type: DataTypes.TEXT },
+			playlistKey: { type: DataTypes.TEXT },
+			rotationDegrees: { type: DataTypes.SMALLINT, allowNull: false },
+			attempts: { type: DataTypes.INTEGER, allowNull: false },
+			outputPrefix: { type: DataTypes.TEXT },
+			processed: { type: DataTypes.BOOLEAN, allowNull: false },
+			recordedAt: { type: DataTypes.DATE },
+			audioReadyAt: { type: DataTypes.DATE },
+			processedAt: { type: DataTypes.DATE },
+			deletedAt: { type: DataTypes.DATE }
 		},
 		{ tableName: "videos" }
 	);
@@ -147,12 +170,13 @@ export function MediaRows(): Partial<ServiceSchema> {
 			},
 
 			async loadVideo(videoId: string): Promise<VideoRow | undefined> {
-				const [row] = (await this.queryAsSystem(`SELECT ${VIDEO_COLUMNS} FROM videos v WHERE v.id = :id AND v.deleted_at IS NULL`, { id: videoId })) as VideoRow[];
+				const [row] = (await this.queryAsSystem(`SELECT ${columnsOf(this.models.primary, "v")} FROM videos v WHERE v.id = :id AND v.deleted_at IS NULL`, { id: videoId })) as VideoRow[];
 				return row;
 			},
 
-			async updateVideo(videoId: string, assignments: string, replacements: Record<string, unknown> = {}): Promise<void> {
-				await this.queryAsSystem(`UPDATE videos SET ${assignments}, updated_at = now() WHERE id = :videoId`, { ...replacements, videoId });
+			/** Changes a recording's row as the media service (`updated_at` moves with it), in one statement. */
+			async updateVideo(videoId: string, changes: RowChanges<VideoRow>): Promise<void> {
+				await this.asSystem((transaction: Transaction) => this.models.primary.update(changes, { where: { id: videoId }, transaction }));
 			},
 
 			async loadForumMedia(mediaId: string): Promise<ForumMediaRow | undefined> {
@@ -160,8 +184,9 @@ export function MediaRows(): Partial<ServiceSchema> {
 				return row;
 			},
 
-			async updateForumMedia(mediaId: string, assignments: string, replacements: Record<string, unknown> = {}): Promise<void> {
-				await this.queryAsSystem(`UPDATE forum_media SET ${assignments}, updated_at = now() WHERE id = :mediaId`, { ...replacements, mediaId });
+			/** Changes a forum item's row as the media service (`updated_at` moves with it), in one statement. */
+			async updateForumMedia(mediaId: string, changes: RowChanges<ForumMediaRow>): Promise<void> {
+				await this.asSystem((transaction: Transaction) => this.models.ForumMedia.update(changes, { where: { id: mediaId }, transaction }));
 			},
 		}
 	};

@@ -1,5 +1,5 @@
 import type { Context, Service, ServiceSchema } from "moleculer";
-import type { Transaction } from "sequelize";
+import { col, fn, literal, type Transaction } from "sequelize";
 import { DEAD_LETTER_CHANNEL, deadLetterOrigin } from "../../lib/channels";
 import type { NodeConfig } from "../../lib/node-config";
 import type { ObjectStorage } from "../../lib/storage";
@@ -108,7 +108,7 @@ export default function mediaWorkerService(config: NodeConfig): ServiceSchema {
 					await this.giveUpOn(videoId);
 					return;
 				}
-				await this.updateVideo(videoId, "state = 'processing', attempts = attempts + 1, output_prefix = :prefix", { prefix: `recordings/${videoId}/` });
+				await this.updateVideo(videoId, { state: "processing", attempts: literal("attempts + 1"), outputPrefix: `recordings/${videoId}/` });
 				const heartbeat = setInterval(() => delivery?.working?.(), WORKER_HEARTBEAT_MS);
 				try {
 					await stage(video);
@@ -133,15 +133,12 @@ export default function mediaWorkerService(config: NodeConfig): ServiceSchema {
 				await this.runStage("media.process", videoId, delivery, async (video: VideoRow) => {
 					await prepareRecording(this.storage, video.uploadId, `recordings/${videoId}/`, {
 						audioReady: async ({ audioKey, durationMs }) => {
-							await this.updateVideo(videoId, "audio_key = :audioKey, duration_s = :durationS, audio_ready_at = now()", {
-								audioKey,
-								durationS: durationMs / 1000
-							});
+							await this.updateVideo(videoId, { audioKey, durationS: durationMs / 1000, audioReadyAt: fn("now") });
 							await this.announceAudio({ ...video, audioKey, durationS: durationMs / 1000 });
 						},
-						thumbnailReady: (thumbnailKey) => this.updateVideo(videoId, "thumbnail_key = :thumbnailKey", { thumbnailKey }),
+						thumbnailReady: (thumbnailKey) => this.updateVideo(videoId, { thumbnailKey }),
 						quickRenditionReady: (quickPlaylistKey, rotationDegrees) =>
-							this.updateVideo(videoId, "quick_playlist_key = :quickPlaylistKey, rotation_degrees = :rotationDegrees", { quickPlaylistKey, rotationDegrees })
+							this.updateVideo(videoId, { quickPlaylistKey, rotationDegrees })
 					});
 					await this.broker.sendToChannel("media.transcode", { videoId });
 				});
@@ -155,14 +152,12 @@ export default function mediaWorkerService(config: NodeConfig): ServiceSchema {
 							if (Date.now() - lastProgressWrite < PROGRESS_WRITE_INTERVAL_MS) return;
 							lastProgressWrite = Date.now();
 							// Progress is a hint: one that cannot be written (the node is stopping) is dropped.
-							this.updateVideo(videoId, "progress_percent = GREATEST(progress_percent, :percent)", { percent: Math.round(percent) }).catch(
+							this.updateVideo(videoId, { progressPercent: fn("GREATEST", col("progress_percent"), Math.round(percent)) }).catch(
 								(error: Error) => this.logger.debug(`Progress of video ${videoId} not written: ${error.message}`)
 							);
 						}
 					});
-					await this.updateVideo(videoId, "state = 'ready', progress_percent = 100, playlist_key = :playlistKey, processed = true, processed_at = now()", {
-						playlistKey
-					});
+					await this.updateVideo(videoId, { state: "ready", progressPercent: 100, playlistKey, processed: true, processedAt: fn("now") });
 					this.broker.emit("media.processed", { videoId, sessionId: video.sessionId, studentId: video.ownerId });
 				});
 			},
@@ -172,10 +167,7 @@ export default function mediaWorkerService(config: NodeConfig): ServiceSchema {
 				const actor = this.systemActor();
 				// Recorded with the failure: a redelivered job finds the recording failed and stops, so this is the only send.
 				const announced = await this.transactionAs(actor, async (transaction: Transaction) => {
-					await this.sequelize.query("UPDATE videos SET state = 'failed', failure_code = :code, failure_reason = :reason, updated_at = now() WHERE id = :videoId", {
-						replacements: { code, reason, videoId: video.id },
-						transaction
-					});
+					await this.models.primary.update({ state: "failed", failureCode: code, failureReason: reason }, { where: { id: video.id }, transaction });
 					return this.recordEvent(transaction, actor, "media.video_failed", outcome);
 				});
 				await this.sendRecorded([announced]);
@@ -204,13 +196,14 @@ export default function mediaWorkerService(config: NodeConfig): ServiceSchema {
 					await this.giveUpOnForumMedia(mediaId);
 					return;
 				}
-				await this.updateForumMedia(mediaId, "state = 'processing', attempts = attempts + 1");
+				await this.updateForumMedia(mediaId, { state: "processing", attempts: literal("attempts + 1") });
 				const storage: ObjectStorage = this.storage;
 				const heartbeat = setInterval(() => delivery?.working?.(), WORKER_HEARTBEAT_MS);
 				const timeout = AbortSignal.timeout(FORUM_PROCESSING_TIMEOUT_MS[media.kind]);
 				try {
 					const outputs = await prepareForumMedia(storage, media.uploadId, FORUM_MEDIA_PREFIX(mediaId), media.kind, timeout);
-					await this.updateForumMedia(mediaId, "state = 'ready', media_key = :mediaKey, poster_key = :posterKey, width = :width, height = :height, duration_s = :durationS", {
+					await this.updateForumMedia(mediaId, {
+						state: "ready",
 						mediaKey: outputs.mediaKey,
 						posterKey: outputs.posterKey,
 						width: outputs.width,
@@ -224,7 +217,7 @@ export default function mediaWorkerService(config: NodeConfig): ServiceSchema {
 						await storage.deletePrefix(media.uploadId);
 						await storage.deletePrefix(FORUM_MEDIA_PREFIX(mediaId));
 						const { type, message } = timedOut ? FORUM_TIMED_OUT : (error as RecordingRejectedError);
-						await this.updateForumMedia(mediaId, "state = 'failed', failure_code = :code, failure_reason = :reason", { code: type, reason: message });
+						await this.updateForumMedia(mediaId, { state: "failed", failureCode: type, failureReason: message });
 						return;
 					}
 					this.logger.warn(`media.forum for ${mediaId} failed (attempt ${media.attempts + 1}); it will be retried`, error);

@@ -18,7 +18,7 @@ import { DbMixin } from "../../mixins/db.mixin";
 import { Outbox } from "../../mixins/outbox.mixin";
 import { PersonalDataMixin, type PersonalDataExport } from "../../mixins/personal-data.mixin";
 import { StorageMixin } from "../../mixins/storage.mixin";
-import { FORUM_MEDIA_PREFIX, GAVE_UP, MediaRows, VIDEO_COLUMNS, defineMediaModels, type ForumMediaRow, type UploadKind, type VideoRow, type VideoState } from "./media-rows";
+import { FORUM_MEDIA_PREFIX, GAVE_UP, MediaRows, defineMediaModels, type ForumMediaRow, type UploadKind, type VideoRow, type VideoState } from "./media-rows";
 import { FORUM_UPLOAD_ID, FORUM_UPLOAD_KINDS, forumMediaIdOf, type ForumUploadKind } from "./paths";
 import type { ForumMediaKind, ForumMediaView, VideoView } from "../../contracts/media";
 import { signedForumMediaQuery, verifyForumMediaLink } from "./signed-links";
@@ -376,7 +376,7 @@ export default function mediaService(config: NodeConfig): ServiceSchema {
 				async handler(ctx: Context<{ sessionIds: string[] }>): Promise<Record<string, VideoView[]>> {
 					if (ctx.params.sessionIds.length === 0) return {};
 					const rows = (await this.queryAsSystem(
-						`SELECT ${VIDEO_COLUMNS} FROM videos v WHERE v.session_id = ANY(:ids::uuid[]) AND v.deleted_at IS NULL ORDER BY v.created_at`, { ids: `{${ctx.params.sessionIds.join(",")}}` })) as VideoRow[];
+						`SELECT ${columnsOf(this.models.primary, "v")} FROM videos v WHERE v.session_id = ANY(:ids::uuid[]) AND v.deleted_at IS NULL ORDER BY v.created_at`, { ids: `{${ctx.params.sessionIds.join(",")}}` })) as VideoRow[];
 					const views: Record<string, VideoView[]> = {};
 					for (const row of rows) (views[row.sessionId] ??= []).push(await this.toView(row, (ctx.meta as EtudeMeta).user?.id));
 					return views;
@@ -457,7 +457,7 @@ export default function mediaService(config: NodeConfig): ServiceSchema {
 					const actor = this.ownActor(ctx);
 					// Recorded with the deletion: the recording's pins and metrics go only when it arrives.
 					const announced = await this.transactionAs(actor, async (transaction: Transaction) => {
-						await this.sequelize.query("UPDATE videos SET deleted_at = now() WHERE id = :id AND deleted_at IS NULL", { replacements: { id: video.id }, transaction });
+						await this.models.primary.update({ deletedAt: new Date() }, { where: { id: video.id, deletedAt: null }, transaction });
 						return this.recordEvent(transaction, actor, "media.video_deleted", { videoId: video.id, sessionId: video.sessionId, studentId: video.ownerId });
 					});
 					await this.sendRecorded([announced]);
@@ -512,7 +512,7 @@ export default function mediaService(config: NodeConfig): ServiceSchema {
 					if (!media) throw new NotFoundError("Media", "ERR_MEDIA_NOT_FOUND");
 					return media;
 				}
-				const [row] = (await this.queryAs(this.ownActor(ctx), `SELECT ${VIDEO_COLUMNS} FROM videos v WHERE v.id = :id AND v.deleted_at IS NULL`, {
+				const [row] = (await this.queryAs(this.ownActor(ctx), `SELECT ${columnsOf(this.models.primary, "v")} FROM videos v WHERE v.id = :id AND v.deleted_at IS NULL`, {
 					id: ctx.params.id
 				})) as VideoRow[];
 				if (!row || row.ownerId !== ctx.meta.user!.id) throw new NotFoundError("Video", "ERR_VIDEO_NOT_FOUND");
@@ -583,7 +583,7 @@ export default function mediaService(config: NodeConfig): ServiceSchema {
 				}
 				// A recording already analysed without its sensor file is analysed again with it.
 				const analysed = (await this.queryAsSystem(
-					`SELECT ${VIDEO_COLUMNS} FROM videos v WHERE v.session_id = :sessionId AND v.audio_key IS NOT NULL AND v.deleted_at IS NULL`, { sessionId: file.sessionId })) as VideoRow[];
+					`SELECT ${columnsOf(this.models.primary, "v")} FROM videos v WHERE v.session_id = :sessionId AND v.audio_key IS NOT NULL AND v.deleted_at IS NULL`, { sessionId: file.sessionId })) as VideoRow[];
 				for (const video of analysed) await this.announceAudio(video);
 			},
 

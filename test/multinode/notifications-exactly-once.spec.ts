@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../broker.config";
 import { migrateDatabase } from "../../lib/db/migrator";
 import { brokerOptions } from "../../moleculer.config";
-import { nodeHoldingUnsentReminders, seedDueReminders } from "../support/due-reminders";
+import { frozenNodeHoldingUnsentReminders, seedDueReminders } from "../support/due-reminders";
 import { eventually } from "../support/eventually";
 import { createScratchDatabase } from "../support/postgres";
 import { spawnEtudeNode, stopProcess } from "../support/processes";
@@ -103,7 +103,7 @@ describe("lesson reminders from two scheduling nodes to the inbox and the browse
 		}
 
 		const victim = await eventually(
-			() => nodeHoldingUnsentReminders(db, seriesId),
+			() => frozenNodeHoldingUnsentReminders(db, seriesId, nodes),
 			"a scheduling node holding unsent reminders",
 			60_000
 		);

@@ -10,7 +10,7 @@ import { loadConfig } from "../../broker.config";
 import { migrateDatabase } from "../../lib/db/migrator";
 import type { DomainEvent } from "../../lib/domain-events";
 import { brokerOptions } from "../../moleculer.config";
-import { nodeHoldingUnsentReminders, seedDueReminders } from "../support/due-reminders";
+import { frozenNodeHoldingUnsentReminders, seedDueReminders } from "../support/due-reminders";
 import { createScratchDatabase } from "../support/postgres";
 import { spawnEtudeNode, stopProcess } from "../support/processes";
 
@@ -95,7 +95,7 @@ describe("reminders over two scheduling nodes", () => {
 
 		// Kill A the moment it holds a lease on reminders it has not marked sent, after it has sent some.
 		const victim = await waitFor(
-			() => nodeHoldingUnsentReminders(db, seriesId),
+			() => frozenNodeHoldingUnsentReminders(db, seriesId, nodes),
 			"a node holding unsent reminders",
 			60_000,
 			2

@@ -1,3 +1,4 @@
+import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 
@@ -24,15 +25,31 @@ export async function seedDueReminders(db: pg.ClientBase, count: number, dueAt: 
 }
 
 /**
- * The scheduling node that holds a lease on reminders of this series it has not marked sent, after
- * it has sent some: the moment to kill it, so that another node must take its claims over.
+ * The scheduling nodes that hold a lease on reminders of this series they have not marked sent,
+ * after they have sent some: the moment to kill one, so that another node must take its claims over.
  */
-export async function nodeHoldingUnsentReminders(db: pg.ClientBase, seriesId: string): Promise<string | undefined> {
+async function nodesHoldingUnsentReminders(db: pg.ClientBase, seriesId: string): Promise<string[]> {
 	const { rows } = await db.query<{ claimed_by: string; holding: number; sent: number }>(
 		`SELECT claimed_by, count(*) FILTER (WHERE sent_at IS NULL AND lease_until > now())::int AS holding,
 		        count(*) FILTER (WHERE sent_by = claimed_by)::int AS sent
 		 FROM scheduled_messages WHERE series_id = $1 AND claimed_by IS NOT NULL GROUP BY claimed_by`,
 		[seriesId]
 	);
-	return rows.find((row) => row.holding > 0 && row.sent > 0)?.claimed_by;
+	return rows.filter((row) => row.holding > 0 && row.sent > 0).map((row) => row.claimed_by);
+}
+
+/**
+ * Freezes (SIGSTOP) a scheduling node that holds unsent reminders of this series after sending some,
+ * and answers its name once it is frozen still holding them, ready to be killed; undefined (and the
+ * node running again) when none does right now. Checked and then killed while running, a node could
+ * send all it held in between, and the kill would test no take-over at all.
+ */
+export async function frozenNodeHoldingUnsentReminders(db: pg.ClientBase, seriesId: string, nodes: ReadonlyMap<string, ChildProcess>): Promise<string | undefined> {
+	const [holder] = await nodesHoldingUnsentReminders(db, seriesId);
+	const child = holder === undefined ? undefined : nodes.get(holder);
+	if (!holder || !child) return undefined;
+	child.kill("SIGSTOP");
+	if ((await nodesHoldingUnsentReminders(db, seriesId)).includes(holder)) return holder;
+	child.kill("SIGCONT");
+	return undefined;
 }
